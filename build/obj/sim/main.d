@@ -1,0 +1,1 @@
+build/obj/sim/main.o: src/sim/main.c

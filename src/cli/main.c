@@ -1,0 +1,70 @@
+/* cli/main.c: mpesa-pos entry point and subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cli_command commands[] = {
+	{"console", "open the till console (the default)", cli_cmd_console},
+	{"config", "config check: validate and print the effective settings", cli_cmd_config},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: mpesa-pos [--config FILE] [COMMAND [ARGS...]]\n"
+	        "\n"
+	        "A point-of-sale and merchant console for M-Pesa (Safaricom Daraja).\n"
+	        "With no command, opens the console.\n"
+	        "\n"
+	        "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+	        "\n"
+	        "options:\n"
+	        "  --config FILE  configuration file (default ./mpesa-pos.conf, then\n"
+	        "                 $XDG_CONFIG_HOME/mpesa-pos/mpesa-pos.conf)\n"
+	        "  --help         this help; COMMAND --help for a command's own\n"
+	        "  --version      print the version\n"
+	        "\n"
+	        "Exit codes are listed in docs/cli.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("mpesa-pos %s (%s)\n", POS_VERSION, POS_GIT_REV);
+		return CLI_OK;
+	}
+	struct cli_globals g = {0};
+	int cmd = 1;
+	while (cmd < argc && argv[cmd][0] == '-') {
+		if (strcmp(argv[cmd], "--config") == 0 && cmd + 1 < argc) {
+			g.config_path = argv[cmd + 1];
+			cmd += 2;
+		} else if (strncmp(argv[cmd], "--config=", 9) == 0) {
+			g.config_path = argv[cmd] + 9;
+			cmd++;
+		} else {
+			fprintf(stderr, "mpesa-pos: unknown option \"%s\"; run mpesa-pos --help\n",
+			        argv[cmd]);
+			return CLI_USAGE;
+		}
+	}
+	if (cmd >= argc) {
+		char *none[] = {(char *)"console", NULL};
+		return cli_cmd_console(&g, 1, none);
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[cmd], commands[i].name) == 0)
+			return commands[i].run(&g, argc - cmd, argv + cmd);
+	}
+	fprintf(stderr, "mpesa-pos: unknown command \"%s\"; run mpesa-pos --help for the list\n",
+	        argv[cmd]);
+	return CLI_USAGE;
+}
