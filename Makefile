@@ -15,7 +15,8 @@
 
 CC       ?= cc
 CLANG    ?= clang
-BUILD    := build
+BUILD    ?= build
+export BUILD
 ASAN     := $(BUILD)/asan
 
 PKGS     := ncursesw libcurl libcjson sqlite3 openssl hiredis libqrencode libpng

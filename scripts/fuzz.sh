@@ -7,11 +7,12 @@
 # fixture under tests/fuzz/corpus/TARGET and a unit test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+B=${BUILD:-build}
 
 run_one() {
   local target=$1 secs=$2
-  local bin=build/fuzz/$target corpus=tests/fuzz/corpus/$target
-  local scratch crashes=build/fuzz/crashes/$target
+  local bin=$B/fuzz/$target corpus=tests/fuzz/corpus/$target
+  local scratch crashes=$B/fuzz/crashes/$target
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' RETURN
   mkdir -p "$crashes"
@@ -32,7 +33,7 @@ case "${1:-60}" in
   --long) run_one "$2" 600 ;;
   *)
     rc=0
-    for bin in build/fuzz/fuzz_*; do
+    for bin in $B/fuzz/fuzz_*; do
       [[ -x $bin ]] || continue
       run_one "${bin##*/}" "$1" || rc=1
     done

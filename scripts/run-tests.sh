@@ -21,7 +21,8 @@ case "${1:-}" in
   *) filter=$1 ;;
 esac
 
-logs=build/test-logs
+B=${BUILD:-build}
+logs=$B/test-logs
 mkdir -p "$logs"
 export MPESA_POS_TESTING=1
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -70,13 +71,13 @@ run_suite() {
 if [[ $mode == check ]]; then
   run_suite checks/layers 60 scripts/check-layers.sh
   run_suite checks/banned 60 scripts/check-banned.sh
-  for t in build/tests/test_*; do
+  for t in $B/tests/test_*; do
     [[ -x $t ]] && run_suite "unit/${t##*/}" 300 "$t"
   done
-  for t in build/asan/tests/test_*; do
+  for t in $B/asan/tests/test_*; do
     [[ -x $t ]] && run_suite "asan/${t##*/}" 600 "$t"
   done
-  for t in build/itests/test_*; do
+  for t in $B/itests/test_*; do
     [[ -x $t ]] && run_suite "integration/${t##*/}" 600 "$t"
   done
   for dir in integration ui crash docs; do
@@ -84,14 +85,14 @@ if [[ $mode == check ]]; then
       [[ -f $t ]] && run_suite "$dir/$(basename "$t" .sh)" 900 bash "$t"
     done
   done
-  for f in build/fuzz/fuzz_*; do
+  for f in $B/fuzz/fuzz_*; do
     [[ -x $f ]] && run_suite "fuzz/${f##*/}" 120 scripts/fuzz.sh --short "${f##*/}"
   done
 else
   for t in tests/soak/test_*.sh; do
     [[ -f $t ]] && run_suite "soak/$(basename "$t" .sh)" 3600 bash "$t"
   done
-  for f in build/fuzz/fuzz_*; do
+  for f in $B/fuzz/fuzz_*; do
     [[ -x $f ]] && run_suite "fuzz/${f##*/}" 900 scripts/fuzz.sh --long "${f##*/}"
   done
 fi

@@ -4,6 +4,8 @@
 # and its scratch directory ($T) is removed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The build folder under test (make check exports BUILD; default build/).
+B="$ROOT/${BUILD:-build}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mpesa-pos-test.XXXXXX")
 _t_n=0
 _t_failed=0
@@ -67,7 +69,7 @@ t_wait_listening() {
 # t_start_sim [FLAGS...]: start build/daraja-sim on an ephemeral loopback
 # port; sets SIM_URL and SIM_PID.
 t_start_sim() {
-  t_spawn "$T/sim.log" "$ROOT/build/daraja-sim" --listen 127.0.0.1:0 "$@"
+  t_spawn "$T/sim.log" "$B/daraja-sim" --listen 127.0.0.1:0 "$@"
   SIM_PID=$T_PID
   SIM_URL=$(t_wait_listening "$T/sim.log") || return 1
 }
