@@ -89,6 +89,17 @@ enum pos_status acl_parse(struct acl *acl, const char *text, const char *field,
 		}
 		memcpy(tok, start, n);
 		tok[n] = '\0';
+		if (strcmp(tok, "safaricom") == 0) {
+			struct acl extra;
+			if (acl_parse(&extra, ACL_SAFARICOM_SOURCES, field, err) != POS_OK)
+				return POS_E_CONFIG;
+			if (acl->n + extra.n > ACL_MAX_RULES)
+				return pos_err_set(err, POS_E_CONFIG, field,
+				                   "more than %d entries", ACL_MAX_RULES);
+			memcpy(acl->rules + acl->n, extra.rules, extra.n * sizeof extra.rules[0]);
+			acl->n += extra.n;
+			continue;
+		}
 		if (acl->n == ACL_MAX_RULES)
 			return pos_err_set(err, POS_E_CONFIG, field,
 			                   "more than %d entries", ACL_MAX_RULES);

@@ -28,8 +28,9 @@ struct acl {
 	size_t n;
 };
 
-/* Parse a list; empty text gives an empty acl. field names the config key
- * for the error ("[listener] allow"). */
+/* Parse a list; empty text gives an empty acl. The word "safaricom" stands
+ * for ACL_SAFARICOM_SOURCES. field names the config key for the error
+ * ("[listener] allow"). */
 enum pos_status acl_parse(struct acl *acl, const char *text, const char *field,
                           struct pos_err *err);
 /* Parse one textual address (IPv4 or IPv6) into 16 bytes. */

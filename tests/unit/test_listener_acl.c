@@ -34,6 +34,11 @@ static void test_acl_parse_errors(void **state)
 	assert_int_equal(acl.n, 0);
 	assert_int_equal(acl_parse(&acl, ACL_SAFARICOM_SOURCES, "f", &err), POS_OK);
 	assert_int_equal(acl.n, 14);
+	assert_int_equal(acl_parse(&acl, "127.0.0.1, safaricom", "f", &err), POS_OK);
+	assert_int_equal(acl.n, 15);
+	assert_true(acl_contains(&acl, "196.201.212.132"));
+	assert_false(acl_contains(&acl, "196.201.212.133"));
+	assert_int_equal(acl_parse(&acl, "Safaricom", "f", &err), POS_E_CONFIG);
 }
 
 static void test_acl_contains(void **state)
