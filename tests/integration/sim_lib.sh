@@ -12,6 +12,9 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
+# The simulator finds its default key files relative to the tree's root.
+cd "$ROOT" || exit 1
+
 for _tool in curl jq openssl python3; do
   command -v "$_tool" >/dev/null || { echo "Bail out! $_tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
