@@ -7,6 +7,38 @@
  * that decides a new state; store/ persists it with its timeline row and its
  * outbox event in one SQL transaction.
  *
+ * Legal moves (S = the system: flows, callbacks, reconciliation; V = a
+ * supervisor closing by hand; nothing leaves completed, failed, cancelled or
+ * timed_out):
+ *
+ *   STK (M-Pesa charge)
+ *     created    -> sent, failed (never sent)                            S
+ *     sent       -> awaiting (accepted), failed (refused), unknown       S
+ *     awaiting   -> completed, failed, cancelled (1032), timed_out
+ *                   (1037/1019), unknown, review (callback contradicts)  S
+ *     unknown    -> awaiting (query: still pending), completed, failed,
+ *                   cancelled, timed_out, unresolved, review             S
+ *     unresolved -> review (late evidence arrived)                       S
+ *     unresolved -> completed, failed                                    V
+ *     review     -> completed, failed                                    V
+ *   B2C (payout) and REVERSAL: as STK without cancelled and timed_out (a
+ *     queue timeout is `unknown`, resolved by a status query), and
+ *     sent -> completed | failed is legal too, because their result is
+ *     matched by our OriginatorConversationID and may beat the response.
+ *   C2B (paybill/till payment)
+ *     created    -> completed (a confirmation, validation off),
+ *                   awaiting (we accepted the validation),
+ *                   failed (we rejected the validation)                  S
+ *     awaiting   -> completed (confirmed), failed, unknown (no
+ *                   confirmation in time), review (amount differs)       S
+ *     unknown    -> completed, failed, unresolved, review                S
+ *     unresolved -> review S; unresolved, review -> completed, failed    V
+ *   CASH: created -> completed                                           S
+ *   STATUS and BALANCE queries
+ *     created -> sent, failed; sent -> awaiting, failed, unknown;
+ *     awaiting -> completed, failed, unknown; unknown -> completed,
+ *     failed                                                             S
+ *
  * Thread-safety: pure functions over const tables.
  */
 #ifndef POS_CORE_TXN_H
