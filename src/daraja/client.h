@@ -16,7 +16,7 @@
  *      and full jitter; a money-moving request (STK push, B2C, reversal, C2B
  *      simulate) whose fate is not known is NEVER resent: its outcome is
  *      DARAJA_UNKNOWN and the caller resolves it by query;
- *   6. completes with a struct daraja_result (outcome, Daraja's code, a
+ *   6. completes with a struct daraja_result (class, Daraja's code, a
  *      sentence a cashier can read, the typed answer) passed to the callback.
  *
  * Event loop use (one thread owns a struct daraja and every call on it):
@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "base/status.h"
+#include "daraja/response.h"
 
 struct daraja;
 
@@ -90,7 +91,7 @@ const char *daraja_api_label(enum daraja_api api);  /* "M-Pesa prompt" */
 /* True for the requests that must never be resent blindly. */
 bool daraja_api_moves_money(enum daraja_api api);
 
-/* ---- outcomes -------------------------------------------------------------- */
+/* ---- outcome classes -------------------------------------------------------------- */
 
 /*
  * X(enum, name). What a caller may conclude:
@@ -108,7 +109,7 @@ bool daraja_api_moves_money(enum daraja_api api);
  *   PENDING         STK query: the customer has not finished yet.
  *   THROTTLED_LOCAL not sent: our own rate limit (before_send) said wait.
  */
-#define DARAJA_OUTCOMES(X)                                                     \
+#define DARAJA_CLASSES(X)                                                     \
 	X(DARAJA_OK, "ok")                                                         \
 	X(DARAJA_REFUSED, "refused")                                               \
 	X(DARAJA_RETRYABLE, "retryable")                                           \
@@ -118,14 +119,14 @@ bool daraja_api_moves_money(enum daraja_api api);
 	X(DARAJA_PENDING, "pending")                                               \
 	X(DARAJA_THROTTLED_LOCAL, "throttled_local")
 
-enum daraja_outcome {
-#define DARAJA_OUTCOME_ENUM(e, name) e,
-	DARAJA_OUTCOMES(DARAJA_OUTCOME_ENUM)
-#undef DARAJA_OUTCOME_ENUM
-	DARAJA_OUTCOME_COUNT
+enum daraja_class {
+#define DARAJA_CLASS_ENUM(e, name) e,
+	DARAJA_CLASSES(DARAJA_CLASS_ENUM)
+#undef DARAJA_CLASS_ENUM
+	DARAJA_CLASS_COUNT
 };
 
-const char *daraja_outcome_name(enum daraja_outcome o); /* "unknown" */
+const char *daraja_class_name(enum daraja_class o); /* "unknown" */
 
 /* ---- circuit breaker --------------------------------------------------------- */
 
@@ -178,7 +179,8 @@ struct daraja_opts {
 	unsigned backoff_cap_ms;        /* default 8000 */
 	unsigned breaker_failures;      /* consecutive failures to open; default 5 */
 	unsigned breaker_open_s;        /* pause before the probe; default 60 */
-	size_t max_response_bytes;      /* ceiling on one answer; default 4 MiB */
+	size_t max_response_bytes;      /* ceiling on one answer; default and
+	                                   most DARAJA_RESPONSE_MAX (1 MiB) */
 	unsigned pull_max_pages;        /* Pull query walk cap; default 100 */
 
 	/* Called before every send (each attempt, OAuth included). Return POS_OK
@@ -305,87 +307,48 @@ struct daraja_qr_req {
 };
 
 /* ---- typed answers ------------------------------------------------------------ */
+/* The answers are response.h's parsed forms (strict parsers, fixed-size
+ * fields). A Pull query walk gathers every page's records in one array. */
 
-enum { DARAJA_ID_MAX = 128, DARAJA_CODE_MAX = 40, DARAJA_TEXT_MAX = 256 };
-
-/* STK push accepted (a callback will follow). */
-struct daraja_stk_ack {
-	char merchant_request_id[DARAJA_ID_MAX];
-	char checkout_request_id[DARAJA_ID_MAX];
-	char response_code[DARAJA_CODE_MAX];
-	char response_description[DARAJA_TEXT_MAX];
-	char customer_message[DARAJA_TEXT_MAX];
-};
-
-/* STK query final state: result_code is the payment's outcome ("0", "1032",
- * "SFC_IC0003"...), normalised to text. */
-struct daraja_stk_status {
-	char merchant_request_id[DARAJA_ID_MAX];
-	char checkout_request_id[DARAJA_ID_MAX];
-	char response_code[DARAJA_CODE_MAX];
-	char result_code[DARAJA_CODE_MAX];
-	char result_desc[DARAJA_TEXT_MAX];
-};
-
-/* Accepted for asynchronous processing: B2C, status, balance, reversal,
- * C2B register and simulate (whose OriginatorCoversationID lands in
- * originator_conversation_id), Pull register. */
-struct daraja_async_ack {
-	char originator_conversation_id[DARAJA_ID_MAX];
-	char conversation_id[DARAJA_ID_MAX];
-	char response_code[DARAJA_CODE_MAX];
-	char response_description[DARAJA_TEXT_MAX];
-};
-
-struct daraja_qr {
-	char response_code[DARAJA_CODE_MAX];
-	char response_description[DARAJA_TEXT_MAX];
-	char *png_base64;             /* heap; released with the result */
-	size_t png_base64_len;
-};
-
-/* One row of a Pull query page (all values as text). */
-struct daraja_pull_row {
-	char transaction_id[32];
-	char trx_date[32];
-	char msisdn[32];
-	char sender[128];
-	char transaction_type[64];
-	char bill_reference[64];
-	char amount[32];
-	char organization_name[128];
-};
+enum { DARAJA_CODE_MAX = 40, DARAJA_TEXT_MAX = 256 };
 
 struct daraja_pull {
-	char response_code[DARAJA_CODE_MAX]; /* of the last page */
-	struct daraja_pull_row *rows;        /* heap; released with the result */
-	size_t nrows;
+	struct daraja_pull_record *records; /* heap; released with the result */
+	size_t n_records;
 	unsigned pages;                      /* pages asked */
+	char response_code[DARAJA_CODE_MAX]; /* of the last page: "1000"/"1001" */
 	bool none;                           /* Daraja said 1001 on the first page:
-	                                        empty window or not provisioned */
+	                                        an empty window, or the shortcode is
+	                                        not provisioned for Pull; never
+	                                        report it as "0 imported" */
 	bool truncated;                      /* stopped at pull_max_pages */
 };
 
 struct daraja_result {
 	uint64_t id;                   /* as returned by the start call */
 	enum daraja_api api;
-	enum daraja_outcome outcome;
+	enum daraja_class cls;         /* what the caller may conclude */
 	long http_status;              /* of the last attempt; 0 if none */
-	/* Daraja's code as text: an errorCode ("400.002.02"), a ResponseCode
+	/* Daraja's code as text: an errorCode ("400.002.02") or a ResponseCode
 	 * ("0"); "http:503" for a status without a Daraja code; "curl:7" for a
 	 * transport error; "" when nothing was sent. */
 	char code[DARAJA_CODE_MAX];
 	char daraja_message[DARAJA_TEXT_MAX]; /* Daraja's own words, if any */
-	struct pos_err err;            /* POS_OK when outcome is OK; else the
+	struct pos_err err;            /* POS_OK when cls is DARAJA_OK; else the
 	                                  cashier's sentence and what to do */
 	unsigned attempts;             /* how many times it was sent */
 	int64_t elapsed_ms;
+	/* The answer, valid when cls is DARAJA_OK (stk_query also when PENDING);
+	 * which member follows api. */
 	union {
-		struct daraja_stk_ack stk_push;
-		struct daraja_stk_status stk_query;
-		struct daraja_async_ack ack; /* b2c, txn_status, balance, reversal,
-		                                c2b_*, pull_register */
-		struct daraja_qr qr;
+		struct daraja_stk_push_answer stk_push;
+		struct daraja_stk_query_answer stk_query;
+		struct daraja_async_answer ack;          /* b2c, txn_status,
+		                                            balance, reversal */
+		struct daraja_c2b_register_answer c2b;   /* c2b_register,
+		                                            c2b_simulate,
+		                                            pull_register */
+		struct daraja_qr_answer qr;
 		struct daraja_pull pull;
 	} as;
 };
@@ -470,21 +433,21 @@ enum pos_status daraja_oauth(struct daraja *d, daraja_done_fn cb, void *user,
 /*
  * Start the request and run the loop until it completes; *out receives the
  * result (release it with daraja_result_release). When validation fails,
- * out->outcome is DARAJA_REFUSED with out->attempts == 0 and out->err set.
- * Returns out->outcome.
+ * out->cls is DARAJA_REFUSED with out->attempts == 0 and out->err set.
+ * Returns out->cls.
  */
-enum daraja_outcome daraja_stk_push_wait(struct daraja *d, const struct daraja_stk_push_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_stk_query_wait(struct daraja *d, const struct daraja_stk_query_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_b2c_wait(struct daraja *d, const struct daraja_b2c_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_txn_status_wait(struct daraja *d, const struct daraja_status_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_balance_wait(struct daraja *d, const struct daraja_balance_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_reversal_wait(struct daraja *d, const struct daraja_reversal_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_c2b_register_wait(struct daraja *d, const struct daraja_c2b_register_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_c2b_simulate_wait(struct daraja *d, const struct daraja_c2b_simulate_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_pull_register_wait(struct daraja *d, const struct daraja_pull_register_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_pull_query_wait(struct daraja *d, const struct daraja_pull_query_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_qr_wait(struct daraja *d, const struct daraja_qr_req *req, struct daraja_result *out);
-enum daraja_outcome daraja_oauth_wait(struct daraja *d, struct daraja_result *out);
+enum daraja_class daraja_stk_push_wait(struct daraja *d, const struct daraja_stk_push_req *req, struct daraja_result *out);
+enum daraja_class daraja_stk_query_wait(struct daraja *d, const struct daraja_stk_query_req *req, struct daraja_result *out);
+enum daraja_class daraja_b2c_wait(struct daraja *d, const struct daraja_b2c_req *req, struct daraja_result *out);
+enum daraja_class daraja_txn_status_wait(struct daraja *d, const struct daraja_status_req *req, struct daraja_result *out);
+enum daraja_class daraja_balance_wait(struct daraja *d, const struct daraja_balance_req *req, struct daraja_result *out);
+enum daraja_class daraja_reversal_wait(struct daraja *d, const struct daraja_reversal_req *req, struct daraja_result *out);
+enum daraja_class daraja_c2b_register_wait(struct daraja *d, const struct daraja_c2b_register_req *req, struct daraja_result *out);
+enum daraja_class daraja_c2b_simulate_wait(struct daraja *d, const struct daraja_c2b_simulate_req *req, struct daraja_result *out);
+enum daraja_class daraja_pull_register_wait(struct daraja *d, const struct daraja_pull_register_req *req, struct daraja_result *out);
+enum daraja_class daraja_pull_query_wait(struct daraja *d, const struct daraja_pull_query_req *req, struct daraja_result *out);
+enum daraja_class daraja_qr_wait(struct daraja *d, const struct daraja_qr_req *req, struct daraja_result *out);
+enum daraja_class daraja_oauth_wait(struct daraja *d, struct daraja_result *out);
 
 /* ---- helpers also used by config check and tests ------------------------------- */
 

@@ -54,7 +54,7 @@ enum {
 	DARAJA_DEFAULT_BACKOFF_CAP_MS = 8000,
 	DARAJA_DEFAULT_BREAKER_FAILURES = 5,
 	DARAJA_DEFAULT_BREAKER_OPEN_S = 60,
-	DARAJA_DEFAULT_MAX_RESPONSE = 4 * 1024 * 1024,
+	DARAJA_DEFAULT_MAX_RESPONSE = DARAJA_RESPONSE_MAX,
 	DARAJA_DEFAULT_PULL_MAX_PAGES = 100,
 	DARAJA_URL_MAX = 512,        /* base_url and every callback URL */
 	DARAJA_PATH_MAX = 96,
@@ -148,9 +148,9 @@ struct daraja_attempt {
 
 struct daraja_verdict {
 	/* DARAJA_RETRYABLE when it may be resent; otherwise the final outcome. */
-	enum daraja_outcome outcome;
+	enum daraja_class outcome;
 	/* What to report if it is not (or no longer) resent. */
-	enum daraja_outcome final;
+	enum daraja_class final;
 	bool refresh_token;       /* invalid token: refresh, then resend once */
 	bool breaker_failure;     /* counts towards opening the breaker */
 	enum pos_status status;   /* for err.code when not OK */
@@ -160,7 +160,7 @@ void daraja_classify(const struct daraja_attempt *a, struct daraja_verdict *v);
 
 /* Fill err with the cashier's sentence for a finished attempt: what
  * happened (Daraja's code and words, quoted) and what to do next. */
-void daraja_explain(const struct daraja_attempt *a, enum daraja_outcome outcome,
+void daraja_explain(const struct daraja_attempt *a, enum daraja_class outcome,
                     enum pos_status status, struct pos_err *err);
 
 /* Full jitter: a uniform draw from [0, min(cap, base * 2^retry)] using the

@@ -94,8 +94,8 @@ static bool curl_config_error(int code)
 	}
 }
 
-static void set(struct daraja_verdict *v, enum daraja_outcome outcome,
-                enum daraja_outcome final, bool breaker_failure,
+static void set(struct daraja_verdict *v, enum daraja_class outcome,
+                enum daraja_class final, bool breaker_failure,
                 enum pos_status status)
 {
 	v->outcome = outcome;
@@ -252,7 +252,7 @@ static bool invalid_field(const char *msg, char *out, size_t outsz)
 	return true;
 }
 
-void daraja_explain(const struct daraja_attempt *a, enum daraja_outcome outcome,
+void daraja_explain(const struct daraja_attempt *a, enum daraja_class outcome,
                     enum pos_status status, struct pos_err *err)
 {
 	const char *label = daraja_api_label(a->api);
