@@ -365,7 +365,9 @@ static const char *kind_marker(const struct dj_list *params, enum result_kind k)
 }
 
 /* Result.ResultParameters.ResultParameter, or the inverted doc shape
- * Result.ResultParameter.ResultParameters. Either level may be absent. */
+ * Result.ResultParameter.ResultParameters. Either level may be absent.
+ * Messages name the list "ResultParameter" in both shapes, which keeps
+ * "ResultParameter[B2CRecipientIsRegisteredCustomer]" within pos_err.field. */
 static enum pos_status open_params(const cJSON *res, struct dj_list *params,
                                    bool *has, struct pos_err *err)
 {
@@ -381,16 +383,13 @@ static enum pos_status open_params(const cJSON *res, struct dj_list *params,
 	if (outer) {
 		TRY(dj_member(outer, "ResultParameter", false, "Result.ResultParameters",
 		              &inner, err));
-		TRY(dj_list_open(inner, "Key", "Result.ResultParameters.ResultParameter",
-		                 DARAJA_ITEMS_MAX, params, err));
+		TRY(dj_list_open(inner, "Key", "ResultParameter", DARAJA_ITEMS_MAX, params, err));
 	} else if (inverted) {
 		TRY(dj_member(inverted, "ResultParameters", false, "Result.ResultParameter",
 		              &inner, err));
-		TRY(dj_list_open(inner, "Key", "Result.ResultParameter.ResultParameters",
-		                 DARAJA_ITEMS_MAX, params, err));
+		TRY(dj_list_open(inner, "Key", "ResultParameter", DARAJA_ITEMS_MAX, params, err));
 	} else {
-		TRY(dj_list_open(NULL, "Key", "Result.ResultParameters.ResultParameter",
-		                 DARAJA_ITEMS_MAX, params, err));
+		TRY(dj_list_open(NULL, "Key", "ResultParameter", DARAJA_ITEMS_MAX, params, err));
 	}
 	*has = params->count > 0;
 out:

@@ -299,6 +299,14 @@ static void conf_release(struct daraja_conf *c)
 	}
 }
 
+static enum pos_status renamed_err(enum pos_status st, const char *field,
+                                   struct pos_err *err)
+{
+	if (st != POS_OK && err)
+		str_copy(err->field, sizeof err->field, field);
+	return st;
+}
+
 static enum pos_status conf_init(struct daraja_conf *c, const struct daraja_opts *o,
                                  struct pos_err *err)
 {
@@ -308,12 +316,11 @@ static enum pos_status conf_init(struct daraja_conf *c, const struct daraja_opts
 	if (st != POS_OK)
 		return st;
 	c->production = str_eq(o->environment, "production");
+	enum fields_stk_type stk_type = FIELDS_STK_PAYBILL;
 	if (o->transaction_type && *o->transaction_type &&
-	    !str_eq(o->transaction_type, "CustomerPayBillOnline") &&
-	    !str_eq(o->transaction_type, "CustomerBuyGoodsOnline"))
-		return pos_err_set(err, POS_E_CONFIG, "[daraja] transaction_type",
-		                   "\"%.40s\" is not CustomerPayBillOnline or "
-		                   "CustomerBuyGoodsOnline", o->transaction_type);
+	    renamed_err(fields_stk_type_parse(o->transaction_type, &stk_type, err),
+	                "[daraja] transaction_type", err) != POS_OK)
+		return POS_E_CONFIG;
 	if (o->c2b_version && *o->c2b_version && !str_eq(o->c2b_version, "v1") &&
 	    !str_eq(o->c2b_version, "v2"))
 		return pos_err_set(err, POS_E_CONFIG, "[daraja] c2b_version",
@@ -327,7 +334,7 @@ static enum pos_status conf_init(struct daraja_conf *c, const struct daraja_opts
 		{&c->consumer_secret, o->consumer_secret, NULL},
 		{&c->business_shortcode, o->business_shortcode, NULL},
 		{&c->passkey, o->passkey, NULL},
-		{&c->transaction_type, o->transaction_type, "CustomerPayBillOnline"},
+		{&c->transaction_type, fields_stk_type_name(stk_type), NULL},
 		{&c->till_number, o->till_number, NULL},
 		{&c->b2c_shortcode, o->b2c_shortcode, NULL},
 		{&c->initiator_name, o->initiator_name, NULL},

@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "base/status.h"
+#include "core/fields.h"
 #include "daraja/response.h"
 
 struct daraja;
@@ -161,7 +162,8 @@ struct daraja_opts {
 	const char *business_shortcode; /* STK BusinessShortCode (paybill/store) */
 	const char *passkey;            /* secret: STK passkey */
 	const char *transaction_type;   /* CustomerPayBillOnline (default) or
-	                                   CustomerBuyGoodsOnline */
+	                                   CustomerBuyGoodsOnline; the aliases
+	                                   "paybill" and "till" work too */
 	const char *till_number;        /* STK PartyB for buy goods */
 	const char *b2c_shortcode;      /* B2C PartyA; default business_shortcode */
 	const char *initiator_name;
@@ -219,15 +221,9 @@ struct daraja_stk_query_req {
 	const char *checkout_request_id; /* "ws_CO_..." */
 };
 
-enum daraja_b2c_command {
-	DARAJA_B2C_BUSINESS_PAYMENT,  /* "BusinessPayment" (default) */
-	DARAJA_B2C_SALARY_PAYMENT,    /* "SalaryPayment" */
-	DARAJA_B2C_PROMOTION_PAYMENT, /* "PromotionPayment" */
-};
-
 struct daraja_b2c_req {
 	const char *originator_conversation_id; /* ours, unique per payout */
-	enum daraja_b2c_command command;
+	enum fields_b2c_command command; /* default BusinessPayment */
 	const char *phone;
 	int64_t amount;
 	const char *remarks;      /* 1..100 chars */

@@ -118,8 +118,7 @@ enum pos_status dj_code(const struct dj_doc *doc, const cJSON *node,
                         bool *present, struct pos_err *err);
 
 /* An exact decimal amount (number, or string like "190.00") into minor units
- * (x100). More than two decimals are refused unless the extra digits are
- * zeros; exponents are refused; never rounded. */
+ * (x100) with dj_decimal_minor(); never rounded. */
 enum pos_status dj_amount(const struct dj_doc *doc, const cJSON *node,
                           const char *path, unsigned flags, int64_t *minor,
                           bool *present, struct pos_err *err);
@@ -138,8 +137,10 @@ enum pos_status dj_digits(const struct dj_doc *doc, const cJSON *node,
                           bool *present, struct pos_err *err);
 
 /*
- * Exact decimal text → minor units. s[0..n) must be -?digits(.digits)?;
- * POS_E_AMOUNT (with a sentence in err, naming path) otherwise.
+ * Exact decimal text → minor units, by core/money.h's money_parse_daraja_n
+ * (digits after the second decimal must be zeros; no exponent, no grouping;
+ * at most MONEY_WHOLE_MAX units). POS_E_AMOUNT, with err->field = path,
+ * otherwise; a '-' is refused unless negative_ok.
  */
 enum pos_status dj_decimal_minor(const char *s, size_t n, bool negative_ok,
                                  const char *path, int64_t *out,

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/str.h"
+#include "core/money.h"
 
 /* ---- messages ----------------------------------------------------------- */
 
@@ -779,52 +780,24 @@ enum pos_status dj_decimal_minor(const char *s, size_t n, bool negative_ok,
                                  struct pos_err *err)
 {
 	char q[48];
-	size_t i = 0;
-	bool neg = false;
-	int64_t whole = 0, frac = 0;
+	int64_t v;
 	dj_quote(q, sizeof q, s, n);
-	if (i < n && s[i] == '-') {
-		neg = true;
-		i++;
-	}
-	if (i >= n || !is_digit(s[i]))
-		return pos_err_set(err, POS_E_AMOUNT, path,
-		                   "\"%s\" is not an amount (digits with an optional '.' and "
-		                   "up to two decimals)", q);
-	for (; i < n && is_digit(s[i]); i++) {
-		int d = s[i] - '0';
-		if (whole > (INT64_MAX / 100 - d) / 10)
-			return pos_err_set(err, POS_E_RANGE, path, "%s is too large for an amount", q);
-		whole = whole * 10 + d;
-	}
-	if (i < n && s[i] == '.') {
-		size_t first = ++i;
-		if (i >= n || !is_digit(s[i]))
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == 'e' || s[i] == 'E')
 			return pos_err_set(err, POS_E_AMOUNT, path,
-			                   "\"%s\" has no digit after its '.'", q);
-		for (; i < n && is_digit(s[i]); i++) {
-			size_t place = i - first;
-			if (place < 2)
-				frac += (s[i] - '0') * (place == 0 ? 10 : 1);
-			else if (s[i] != '0')
-				return pos_err_set(err, POS_E_AMOUNT, path,
-				                   "%s has more than two decimals: it cannot be held "
-				                   "exactly in cents, and amounts are never rounded", q);
+			                   "%s is written with an exponent; a plain decimal amount "
+			                   "is expected", q);
+	if (money_parse_daraja_n(s, n, &v, err) != POS_OK) {
+		if (err) {
+			(void)str_copy(err->field, sizeof err->field, path);
+			err->code = POS_E_AMOUNT;
 		}
+		return POS_E_AMOUNT;
 	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E'))
-		return pos_err_set(err, POS_E_AMOUNT, path,
-		                   "%s is written with an exponent; a plain decimal amount is "
-		                   "expected", q);
-	if (i != n)
-		return pos_err_set(err, POS_E_AMOUNT, path,
-		                   "\"%s\" is not an amount (digits with an optional '.' and "
-		                   "up to two decimals)", q);
-	if (neg && !negative_ok)
+	if (!negative_ok && memchr(s, '-', n))
 		return pos_err_set(err, POS_E_AMOUNT, path,
 		                   "%s is negative; this amount must be 0 or more", q);
-	int64_t v = whole * 100 + frac;
-	*out = neg ? -v : v;
+	*out = v;
 	return POS_OK;
 }
 

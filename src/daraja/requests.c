@@ -23,17 +23,12 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/str.h"
+#include "core/fields.h"
 #include "core/money.h"
 #include "core/phone.h"
 
 enum {
 	QUOTE_MAX = 48,
-	SHORTCODE_MIN_DIGITS = 5,
-	SHORTCODE_MAX_DIGITS = 7,
-	ACCOUNT_REF_MAX = 12,
-	TXN_DESC_MAX = 13,
-	REMARKS_MAX = 100,
-	OCCASION_MAX = 100,
 	ORIGINATOR_ID_MAX = 64,
 	CHECKOUT_ID_MAX = 64,
 	BILL_REF_MAX = 20,
@@ -149,23 +144,28 @@ static enum pos_status check_receipt(const char *field, const char *v,
 	return POS_OK;
 }
 
-/* A shortcode, till or store number: 5..7 ASCII digits. */
+/* Rename the field of an error core/ filled ("shortcode") to ours (a
+ * config key like "[daraja] business_shortcode", or "result_url"). */
+static enum pos_status renamed(enum pos_status st, const char *field,
+                               struct pos_err *err)
+{
+	if (st != POS_OK && err)
+		str_copy(err->field, sizeof err->field, field);
+	return st;
+}
+
+/* A shortcode, till or store number (core/fields.h: 5-7 digits, no
+ * leading 0). A missing one is a configuration problem. */
 static enum pos_status check_shortcode(const char *field, const char *v,
                                        struct pos_err *err)
 {
-	char q[QUOTE_MAX];
 	if (empty(v)) {
 		pos_err_set(err, POS_E_CONFIG, field, "%s is not set", field);
 		pos_err_hint(err, "set it to the paybill, till or B2C shortcode "
 		                  "Safaricom gave you");
 		return POS_E_CONFIG;
 	}
-	size_t n = strlen(v);
-	if (!str_is_digits(v) || n < SHORTCODE_MIN_DIGITS || n > SHORTCODE_MAX_DIGITS)
-		return pos_err_set(err, POS_E_INVALID, field,
-		                   "%s \"%s\" is not a shortcode: 5 to 7 digits",
-		                   field, quote(v, q));
-	return POS_OK;
+	return renamed(fields_check_shortcode(v, err), field, err);
 }
 
 static enum pos_status need_conf(const char *field, const char *v,
@@ -178,49 +178,12 @@ static enum pos_status need_conf(const char *field, const char *v,
 	return POS_E_CONFIG;
 }
 
-/* A callback URL Daraja will POST to. In production it must be https. */
-static enum pos_status check_url(const struct daraja_conf *c, const char *field,
-                                 const char *v, bool c2b, struct pos_err *err)
+/* A callback URL Daraja will POST to (core/fields.h: https, or http to a
+ * loopback host; none of the words Daraja refuses). */
+static enum pos_status check_url(const char *field, const char *v,
+                                 struct pos_err *err)
 {
-	char q[QUOTE_MAX];
-	if (empty(v))
-		return pos_err_set(err, POS_E_EMPTY, field, "%s is required", field);
-	size_t n = strlen(v);
-	if (n >= DARAJA_URL_MAX)
-		return pos_err_set(err, POS_E_TOO_LONG, field,
-		                   "%s \"%s\" is %zu characters long; at most %d",
-		                   field, quote(v, q), n, DARAJA_URL_MAX - 1);
-	bool https = str_starts_with(v, "https://");
-	if ((!https && !str_starts_with(v, "http://")) ||
-	    !str_is_printable_ascii(v) || strchr(v, ' ') || strchr(v, '"') ||
-	    strchr(v, '\\'))
-		return pos_err_set(err, POS_E_INVALID, field,
-		                   "%s \"%s\" is not an http(s) URL", field, quote(v, q));
-	if (c->production && !https) {
-		pos_err_set(err, POS_E_INVALID, field,
-		            "%s \"%s\" is plain http; Daraja production needs https",
-		            field, quote(v, q));
-		pos_err_hint(err, "put TLS in front of the listener (docs/going-live.md)");
-		return POS_E_INVALID;
-	}
-	if (c2b) {
-		static const char *const banned[] = {"m-pesa", "mpesa", "safaricom",
-		                                     "exec", "exe", "cmd", "sql", "query"};
-		char lower[DARAJA_URL_MAX];
-		for (size_t i = 0; i <= n; i++)
-			lower[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] - 'A' + 'a' : v[i]);
-		for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++) {
-			if (strstr(lower, banned[i])) {
-				pos_err_set(err, POS_E_INVALID, field,
-				            "%s \"%s\" contains \"%s\", which Daraja refuses "
-				            "in C2B URLs", field, quote(v, q), banned[i]);
-				pos_err_hint(err, "use a URL without mpesa, m-pesa, safaricom, "
-				                  "exe, exec, cmd, sql or query");
-				return POS_E_INVALID;
-			}
-		}
-	}
-	return POS_OK;
+	return renamed(fields_check_callback_url(v, err), field, err);
 }
 
 static enum pos_status check_phone(const char *field, const char *typed,
@@ -368,9 +331,9 @@ enum pos_status daraja_build_stk_push(const struct daraja_conf *c,
 	                                        c->till_number, err)) != POS_OK) ||
 	    (st = check_phone("phone", r->phone, &p, err)) != POS_OK ||
 	    (st = check_amount(r->amount, MONEY_OP_CHARGE, err)) != POS_OK ||
-	    (st = check_text("account_ref", r->account_ref, 1, ACCOUNT_REF_MAX, err)) != POS_OK ||
-	    (st = check_text("description", r->description, 1, TXN_DESC_MAX, err)) != POS_OK ||
-	    (st = check_url(c, "callback_url", r->callback_url, false, err)) != POS_OK)
+	    (st = fields_check_account_ref(r->account_ref, err)) != POS_OK ||
+	    (st = fields_check_txn_desc(r->description, err)) != POS_OK ||
+	    (st = check_url("callback_url", r->callback_url, err)) != POS_OK)
 		return st;
 
 	jb_init(&b);
@@ -429,28 +392,14 @@ static enum pos_status check_initiator(const struct daraja_conf *c,
 	return st;
 }
 
-static enum pos_status check_result_urls(const struct daraja_conf *c,
-                                         const char *result_url,
+static enum pos_status check_result_urls(const char *result_url,
                                          const char *timeout_url,
                                          struct pos_err *err)
 {
-	enum pos_status st = check_url(c, "result_url", result_url, false, err);
+	enum pos_status st = check_url("result_url", result_url, err);
 	if (st == POS_OK)
-		st = check_url(c, "timeout_url", timeout_url, false, err);
+		st = check_url("timeout_url", timeout_url, err);
 	return st;
-}
-
-static const char *b2c_command(enum daraja_b2c_command cmd)
-{
-	switch (cmd) {
-	case DARAJA_B2C_SALARY_PAYMENT:
-		return "SalaryPayment";
-	case DARAJA_B2C_PROMOTION_PAYMENT:
-		return "PromotionPayment";
-	case DARAJA_B2C_BUSINESS_PAYMENT:
-		return "BusinessPayment";
-	}
-	return NULL;
 }
 
 static const char *or_default(const char *v, const char *dflt)
@@ -471,17 +420,16 @@ enum pos_status daraja_check_b2c(const struct daraja_conf *c,
 	    (st = check_id("originator_conversation_id", r->originator_conversation_id,
 	                   ORIGINATOR_ID_MAX, err)) != POS_OK)
 		return st;
-	if (!b2c_command(r->command))
-		return pos_err_set(err, POS_E_INVALID, "command",
-		                   "payout command %d is not one of BusinessPayment, "
+	if ((unsigned)r->command >= FIELDS_B2C_COUNT)
+		return pos_err_set(err, POS_E_INVALID, "command_id",
+		                   "payout type %d is not one of BusinessPayment, "
 		                   "SalaryPayment, PromotionPayment", (int)r->command);
 	if ((st = check_phone("phone", r->phone, &p, err)) != POS_OK ||
 	    (st = check_amount(r->amount, MONEY_OP_PAYOUT, err)) != POS_OK ||
-	    (st = check_text("remarks", or_default(r->remarks, "Payout"), 1,
-	                     REMARKS_MAX, err)) != POS_OK ||
-	    (st = check_text("occasion", r->occasion, 0, OCCASION_MAX, err)) != POS_OK)
+	    (st = fields_check_remarks(or_default(r->remarks, "Payout"), true, err)) != POS_OK ||
+	    (st = fields_check_occasion(r->occasion, err)) != POS_OK)
 		return st;
-	return check_result_urls(c, r->result_url, r->timeout_url, err);
+	return check_result_urls(r->result_url, r->timeout_url, err);
 }
 
 enum pos_status daraja_build_b2c(const struct daraja_conf *c,
@@ -501,7 +449,7 @@ enum pos_status daraja_build_b2c(const struct daraja_conf *c,
 	put_str(&b, "OriginatorConversationID", r->originator_conversation_id);
 	put_str(&b, "InitiatorName", c->initiator_name);
 	put_str(&b, "SecurityCredential", credential);
-	put_str(&b, "CommandID", b2c_command(r->command));
+	put_str(&b, "CommandID", fields_b2c_command_name(r->command));
 	put_num(&b, "Amount", r->amount);
 	put_digits(&b, "PartyA", b2c_party_a(c));
 	put_digits(&b, "PartyB", p.msisdn);
@@ -561,11 +509,10 @@ enum pos_status daraja_check_txn_status(const struct daraja_conf *c,
 		return st;
 	if ((st = check_party(c, r->party_a, r->identifier_type ? r->identifier_type : 4,
 	                      party, err)) != POS_OK ||
-	    (st = check_text("remarks", or_default(r->remarks, "Status query"), 1,
-	                     REMARKS_MAX, err)) != POS_OK ||
-	    (st = check_text("occasion", r->occasion, 0, OCCASION_MAX, err)) != POS_OK)
+	    (st = fields_check_remarks(or_default(r->remarks, "Status query"), true, err)) != POS_OK ||
+	    (st = fields_check_occasion(r->occasion, err)) != POS_OK)
 		return st;
-	return check_result_urls(c, r->result_url, r->timeout_url, err);
+	return check_result_urls(r->result_url, r->timeout_url, err);
 }
 
 enum pos_status daraja_build_txn_status(const struct daraja_conf *c,
@@ -609,10 +556,9 @@ enum pos_status daraja_check_balance(const struct daraja_conf *c,
 	if ((st = check_initiator(c, err)) != POS_OK ||
 	    (st = check_party(c, r->party_a, r->identifier_type ? r->identifier_type : 4,
 	                      party, err)) != POS_OK ||
-	    (st = check_text("remarks", or_default(r->remarks, "Balance query"), 1,
-	                     REMARKS_MAX, err)) != POS_OK)
+	    (st = fields_check_remarks(or_default(r->remarks, "Balance query"), true, err)) != POS_OK)
 		return st;
-	return check_result_urls(c, r->result_url, r->timeout_url, err);
+	return check_result_urls(r->result_url, r->timeout_url, err);
 }
 
 enum pos_status daraja_build_balance(const struct daraja_conf *c,
@@ -659,11 +605,10 @@ enum pos_status daraja_check_reversal(const struct daraja_conf *c,
 	    (st = check_shortcode(empty(r->receiver_party) ? "[daraja] business_shortcode"
 	                                                   : "receiver_party",
 	                          reversal_party(c, r), err)) != POS_OK ||
-	    (st = check_text("remarks", or_default(r->remarks, "Reversal"), 1,
-	                     REMARKS_MAX, err)) != POS_OK ||
-	    (st = check_text("occasion", r->occasion, 0, OCCASION_MAX, err)) != POS_OK)
+	    (st = fields_check_remarks(or_default(r->remarks, "Reversal"), true, err)) != POS_OK ||
+	    (st = fields_check_occasion(r->occasion, err)) != POS_OK)
 		return st;
-	return check_result_urls(c, r->result_url, r->timeout_url, err);
+	return check_result_urls(r->result_url, r->timeout_url, err);
 }
 
 enum pos_status daraja_build_reversal(const struct daraja_conf *c,
@@ -718,8 +663,8 @@ enum pos_status daraja_build_c2b_register(const struct daraja_conf *c,
 		return pos_err_set(err, POS_E_INVALID, "response_type",
 		                   "response type \"%s\" is not Completed or Cancelled "
 		                   "(exactly so spelt)", quote(type, q));
-	if ((st = check_url(c, "confirmation_url", r->confirmation_url, true, err)) != POS_OK ||
-	    (st = check_url(c, "validation_url", validation, true, err)) != POS_OK)
+	if ((st = check_url("confirmation_url", r->confirmation_url, err)) != POS_OK ||
+	    (st = check_url("validation_url", validation, err)) != POS_OK)
 		return st;
 	jb_init(&b);
 	put_digits(&b, "ShortCode", sc);
@@ -769,7 +714,7 @@ enum pos_status daraja_build_pull_register(const struct daraja_conf *c,
 	*json = NULL;
 	if ((st = c2b_shortcode(c, r->shortcode, &sc, err)) != POS_OK ||
 	    (st = check_phone("nominated_number", r->nominated_number, &p, err)) != POS_OK ||
-	    (st = check_url(c, "callback_url", r->callback_url, false, err)) != POS_OK)
+	    (st = check_url("callback_url", r->callback_url, err)) != POS_OK)
 		return st;
 	jb_init(&b);
 	put_str(&b, "ShortCode", sc);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "base/str.h"
+#include "core/result.h"
 
 /* ASCII case-insensitive "needle occurs in hay". */
 static bool contains_nocase(const char *hay, const char *needle)
@@ -232,6 +233,27 @@ int64_t daraja_backoff_ms(unsigned retry, unsigned base_ms, unsigned cap_ms,
 
 /* ---- sentences ----------------------------------------------------------------- */
 
+static enum txn_kind kind_of(enum daraja_api api)
+{
+	switch (api) {
+	case DARAJA_API_B2C:
+		return TXN_KIND_B2C;
+	case DARAJA_API_REVERSAL:
+		return TXN_KIND_REVERSAL;
+	case DARAJA_API_TXN_STATUS:
+		return TXN_KIND_STATUS;
+	case DARAJA_API_BALANCE:
+		return TXN_KIND_BALANCE;
+	case DARAJA_API_C2B_REGISTER:
+	case DARAJA_API_C2B_SIMULATE:
+	case DARAJA_API_PULL_REGISTER:
+	case DARAJA_API_PULL_QUERY:
+		return TXN_KIND_C2B;
+	default:
+		return TXN_KIND_STK;
+	}
+}
+
 /* "Bad Request - Invalid PhoneNumber" -> "PhoneNumber" into out. */
 static bool invalid_field(const char *msg, char *out, size_t outsz)
 {
@@ -394,7 +416,14 @@ void daraja_explain(const struct daraja_attempt *a, enum daraja_class outcome,
 			                  "for this environment");
 			return;
 		}
-		if (code) {
+		struct result_info info;
+		if (code)
+			result_lookup(code, kind_of(a->api), &info);
+		if (code && info.known) {
+			/* The catalogue's sentence (core/result.h), then Daraja's words. */
+			pos_err_set(err, status, label, "%s (%s%s)", info.sentence, code,
+			            words);
+		} else if (code) {
 			pos_err_set(err, status, label, "Daraja refused the request (%s%s); "
 			            "nothing was done", code, words);
 		} else if (a->response_code) {
