@@ -262,7 +262,7 @@ enum pos_status phone_normalize_n(const char *typed, size_t n,
 	ph.network = "";
 	if (c == PHONE_KE) {
 		ph.network = ke_network(p);
-		ph.other_network = ph.network != home_network;
+		ph.other_network = strcmp(ph.network, home_network) != 0;
 	}
 	if (out)
 		*out = ph;
@@ -283,11 +283,12 @@ const char *phone_warning(const struct phone *p, char *out, size_t outsz)
 	out[0] = '\0';
 	if (!p || !p->other_network)
 		return out;
-	if (p->network && p->network != other_network && p->network[0])
+	const char *net = p->network ? p->network : "";
+	if (net[0] && strcmp(net, other_network) != 0)
 		str_fmt(out, outsz,
-		        "%s looks like an %s number: the M-Pesa prompt reaches it only if "
+		        "%s looks like %s %s number: the M-Pesa prompt reaches it only if "
 		        "it was moved to Safaricom",
-		        p->pretty, p->network);
+		        p->pretty, strchr("AEIOU", net[0]) ? "an" : "a", net);
 	else
 		str_fmt(out, outsz,
 		        "%s is not on a known Safaricom prefix: the M-Pesa prompt reaches "
