@@ -112,6 +112,15 @@ static void test_stk_push_exact_json_any_zone(void **state)
 		"\"AccountReference\":\"INV-2041\",\"TransactionDesc\":\"Payment\"}";
 	static const char *const zones[] = {"UTC", "America/New_York", "Asia/Tokyo",
 	                                    "Pacific/Kiritimati", NULL};
+	/* The zones must really apply, or this proves nothing (tzdata). */
+	time_t t = vector_time();
+	struct tm utc, ny;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	gmtime_r(&t, &utc);
+	localtime_r(&t, &ny);
+	if (utc.tm_hour == ny.tm_hour)
+		fail_msg("TZ=America/New_York has no effect: install tzdata");
 	for (size_t i = 0; i < N_ELEMS(zones); i++) {
 		char *json = NULL;
 		build_push_in_zone(zones[i], &json);
