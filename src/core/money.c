@@ -353,6 +353,8 @@ enum pos_status money_parse_n(const char *typed, size_t n, enum currency cur,
 		skip_spaces(s, n, &i);
 	}
 	if (i < n) {
+		if (digits_is(s[i]))
+			return amount_error(err, q, "has a space inside the number", hint_shape);
 		if (s[i] == '-')
 			return amount_error(err, q, "is not an amount: it has a minus sign in it",
 			                    hint_shape);
