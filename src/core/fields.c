@@ -280,8 +280,11 @@ static bool host_is_loopback(const char *host)
 	const char *p = host + 4, *end = host + strlen(host);
 	for (int part = 0; part < 3; part++) {
 		uint64_t v;
+		const char *start = p;
 		if (parse_u64(&p, end, 255, &v) != POS_OK)
 			return false;
+		if (p - start > 1 && *start == '0')
+			return false; /* 127.01.0.1: octal to some resolvers */
 		if (part < 2) {
 			if (p >= end || *p != '.')
 				return false;
@@ -328,16 +331,16 @@ enum pos_status fields_check_callback_url(const char *url, struct pos_err *err)
 		lower[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : (char)ch;
 	}
 	lower[n] = '\0';
+	if (strchr(lower, '@')) {
+		pos_err_set(err, POS_E_INVALID, "callback_url",
+		            "%s has a user name or an '@' in it", q);
+		pos_err_hint(err, "leave out user names; put a secret token in the path instead");
+		return POS_E_INVALID;
+	}
 	if (!url_host(url, host, sizeof host, &https)) {
 		pos_err_set(err, POS_E_INVALID, "callback_url",
 		            "%s is not a web address: it must look like https://host/path", q);
 		pos_err_hint(err, "write the full address, starting with https://");
-		return POS_E_INVALID;
-	}
-	if (strchr(host, '@') || strchr(lower, '@')) {
-		pos_err_set(err, POS_E_INVALID, "callback_url",
-		            "%s has a user name or an '@' in it", q);
-		pos_err_hint(err, "leave out user names; put a secret token in the path instead");
 		return POS_E_INVALID;
 	}
 	if (!https && !host_is_loopback(host)) {
