@@ -750,7 +750,8 @@ static void ensure_refresh(struct daraja *d)
 		}
 		return;
 	}
-	r->internal = true;
+	r->internal = true; /* not one of the caller's requests */
+	d->outstanding--;
 	d->refresh = r;
 	send_attempt(d, r);
 }
@@ -1130,7 +1131,8 @@ unsigned daraja_perform(struct daraja *d)
 		if (!r)
 			break;
 		unlink_req(d, r);
-		d->outstanding--;
+		if (!r->internal)
+			d->outstanding--;
 		if (r->cb && !r->internal)
 			r->cb(r->user, &r->res);
 		req_free(r);
