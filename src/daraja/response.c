@@ -243,9 +243,12 @@ static enum pos_status answer(const char *what, long http, const char *body,
 
 	pos_err_clear(err);
 	e->http_status = http;
-	if (http < 100 || http > 599)
-		return pos_err_set(err, POS_E_INVALID, "http_status",
-		                   "%ld is not an HTTP status", http);
+	if (http < 100 || http > 599) {
+		pos_err_set(err, POS_E_INVALID, "http_status", "%ld is not an HTTP status", http);
+		pos_err_hint(err, "No HTTP answer was received, so the request may or may not "
+		                  "have reached Daraja: check its status before sending it again.");
+		return POS_E_INVALID;
+	}
 	pos_err_clear(&perr);
 	st = dj_parse(&doc, what, body, len, DARAJA_RESPONSE_MAX, &perr);
 	if (st != POS_OK) {
@@ -346,11 +349,14 @@ static enum pos_status token_fn(const struct dj_doc *doc, void *vout,
 	(void)e;
 	TRY(member_text(doc, "access_token", DJ_REQUIRED | DJ_SECRET, out->access_token,
 	                sizeof out->access_token, err));
-	for (const char *p = out->access_token; *p; p++)
-		if (*p <= ' ' || *p > '~')
-			return pos_err_set(err, POS_E_INVALID, "access_token",
-			                   "holds a space or a character that is not printable "
-			                   "ASCII; the token is not usable");
+	for (const char *p = out->access_token; *p; p++) {
+		if (*p <= ' ' || *p > '~') {
+			st = pos_err_set(err, POS_E_INVALID, "access_token",
+			                 "holds a space or a character that is not printable "
+			                 "ASCII; the token is not usable");
+			goto out;
+		}
+	}
 	TRY(dj_member(doc->root, "expires_in", false, "", &v, err));
 	TRY(dj_int(doc, v, "expires_in", DJ_REQUIRED, 1, 31536000, &out->expires_in_s, NULL,
 	           err));

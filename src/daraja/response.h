@@ -220,7 +220,7 @@ void daraja_qr_answer_release(struct daraja_qr_answer *a);
  * ignoring case. transactionId is required in each record. */
 struct daraja_pull_record {
 	char transaction_id[DARAJA_ID_LEN + 1];
-	char trx_date[DARAJA_TIME_TEXT_LEN + 1];  /* as sent; format unknown */
+	char trx_date[DARAJA_ID_LEN + 1];         /* as sent; format unknown */
 	struct daraja_msisdn msisdn;
 	char sender[DARAJA_NAME_LEN + 1];
 	char transaction_type[DARAJA_NAME_LEN + 1];
