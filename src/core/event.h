@@ -180,10 +180,13 @@ const char *event_envelope_name(enum event_envelope e); /* "occurred_at" */
  *   B2C: sent -> awaiting: b2c.initiated; -> completed / failed: b2c.success /
  *        b2c.failed; REVERSAL the same with reversal.*
  *   C2B: created -> awaiting or failed: c2b.validation (accepted or refused);
- *        -> completed: c2b.confirmed
+ *        -> completed: c2b.confirmed; a later -> failed: error.occurred
  *   CASH: -> completed: sale.cash_recorded
- *   STATUS: sent -> awaiting: transaction.status_query
- *   BALANCE: sent -> awaiting: balance.query; -> completed: balance.result
+ *   STATUS: sent -> awaiting: transaction.status_query; -> failed:
+ *        error.occurred (the result of the looked-up transaction is
+ *        published by that transaction's own move)
+ *   BALANCE: sent -> awaiting: balance.query; -> completed: balance.result;
+ *        -> failed: error.occurred
  * and for every kind: -> review: callback.conflict; -> unresolved:
  * reconcile.unresolved; review or unresolved -> completed/failed (closed by a
  * supervisor): reconcile.resolved. The pair need not be a legal move; ask
