@@ -93,21 +93,21 @@ enum pos_status store_backup(struct store *st, const char *dest_path,
 	int rc, fd;
 
 	if (!store_is_set(dest_path))
-		return pos_err_set(err, POS_E_EMPTY, "backup", "backup: no file name given");
+		return pos_err_set(err, POS_E_EMPTY, "backup", "no file name given");
 	if (str_eq(dest_path, st->path))
 		return pos_err_set(err, POS_E_INVALID, "backup",
-		                   "backup: %s is the database itself; choose another file", dest_path);
+		                   "%s is the database itself; choose another file", dest_path);
 	size_t n = strlen(dest_path) + sizeof ".tmp";
 	if (!(tmp = malloc(n)))
 		return pos_err_set(err, POS_E_NOMEM, "", NULL);
 	str_fmt(tmp, n, "%s.tmp", dest_path);
 	if (unlink(tmp) != 0 && errno != ENOENT) {
-		prc = pos_err_set(err, POS_E_IO, "backup", "backup: %s cannot be replaced: %s", tmp,
+		prc = pos_err_set(err, POS_E_IO, "backup", "%s cannot be replaced: %s", tmp,
 		                  strerror(errno));
 		goto out;
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-		prc = pos_err_set(err, POS_E_IO, "backup", "backup: %s cannot be created: %s", tmp,
+		prc = pos_err_set(err, POS_E_IO, "backup", "%s cannot be created: %s", tmp,
 		                  strerror(errno));
 		pos_err_hint(err, "check the folder exists and is writable");
 		goto out;
@@ -121,7 +121,7 @@ enum pos_status store_backup(struct store *st, const char *dest_path,
 	}
 	if (!ok) {
 		prc = pos_err_set(err, POS_E_STORE, "backup",
-		                  "backup: the copy failed its integrity check; %s was left as it was",
+		                  "the copy failed its integrity check; %s was left as it was",
 		                  dest_path);
 		goto out;
 	}
@@ -132,7 +132,7 @@ enum pos_status store_backup(struct store *st, const char *dest_path,
 		goto out;
 	}
 	if (rename(tmp, dest_path) != 0) {
-		prc = pos_err_set(err, POS_E_IO, "backup", "backup: %s cannot be replaced: %s",
+		prc = pos_err_set(err, POS_E_IO, "backup", "%s cannot be replaced: %s",
 		                  dest_path, strerror(errno));
 		goto out;
 	}

@@ -121,7 +121,7 @@ static bool copy_strict(char *dst, size_t dstsz, const char *field,
 		return true;
 	if (store_check_text(field, src, dstsz, &e) != POS_OK) {
 		if (!reason[0])
-			str_copy(reason, reasonsz, e.msg);
+			pos_err_format(&e, reason, reasonsz);
 		return false;
 	}
 	str_copy(dst, dstsz, src);
@@ -158,7 +158,7 @@ static void copy_in(const struct store_callback *cb, struct cb_copy *c,
 	copy_lenient(c->result_desc, sizeof c->result_desc, cb->result_desc);
 	copy_lenient(c->payer_name, sizeof c->payer_name, cb->payer_name);
 	if (c->has_amount && c->amount_minor < 0 && !reason[0])
-		str_fmt(reason, reasonsz, "amount: %lld is negative", (long long)c->amount_minor);
+		str_fmt(reason, reasonsz, "%lld is negative", (long long)c->amount_minor);
 }
 
 /* Load an archived callback's typed fields back into c. */
@@ -336,7 +336,7 @@ static bool contradicts(struct store *st, const struct store_txn *t,
 {
 	struct pos_err e;
 	if (store_fields_check(t, f, &e) != POS_OK) {
-		str_fmt(why, whysz, "%s", e.msg);
+		pos_err_format(&e, why, whysz);
 		return true;
 	}
 	if (c->has_amount && txn_kind_moves_money(t->kind) &&
@@ -344,7 +344,7 @@ static bool contradicts(struct store *st, const struct store_txn *t,
 		char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX];
 		money_text(c->amount_minor, t->currency, a, sizeof a);
 		money_text(t->amount_minor, t->currency, b, sizeof b);
-		str_fmt(why, whysz, "amount: the callback says %s but %s was for %s", a,
+		str_fmt(why, whysz, "the callback says %s but %s was for %s", a,
 		        t->public_id, b);
 		return true;
 	}
@@ -499,7 +499,9 @@ static enum pos_status create_from(struct store *st, const struct cb_copy *c,
 		res->outcome = STORE_CB_APPLIED;
 	} else {
 		res->outcome = STORE_CB_CONFLICT;
-		str_fmt(res->reason, sizeof res->reason, "the payment cannot be recorded: %s", e.msg);
+		char what[STORE_REASON_MAX];
+		str_fmt(res->reason, sizeof res->reason, "the payment cannot be recorded: %s",
+		        pos_err_format(&e, what, sizeof what));
 	}
 	return POS_OK;
 }
@@ -601,7 +603,7 @@ static enum pos_status decide(struct store *st, const struct cb_copy *c,
 		str_fmt(res->reason, sizeof res->reason, "the callback says %s but %s is already %s",
 		        txn_state_name(c->to), t.public_id, txn_state_name(t.state));
 	else
-		str_fmt(res->reason, sizeof res->reason, "%s", e.msg);
+		pos_err_format(&e, res->reason, sizeof res->reason);
 	rc = hold_for_review(st, &t, cb_id, res, evented, err);
 	result_from(res, &t);
 	return rc;
@@ -651,25 +653,25 @@ static enum pos_status check_callback(const struct store_callback *cb,
                                       struct pos_err *err)
 {
 	if (!cb || !store_is_set(cb->route))
-		return pos_err_set(err, POS_E_INVALID, "route", "route: a callback needs its route");
+		return pos_err_set(err, POS_E_INVALID, "route", "a callback needs its route");
 	if (strlen(cb->route) >= STORE_ROUTE_MAX)
-		return pos_err_set(err, POS_E_TOO_LONG, "route", "route: longer than %d bytes",
+		return pos_err_set(err, POS_E_TOO_LONG, "route", "longer than %d bytes",
 		                   STORE_ROUTE_MAX - 1);
 	if (cb->source && strlen(cb->source) >= STORE_SOURCE_MAX)
-		return pos_err_set(err, POS_E_TOO_LONG, "source", "source: longer than %d bytes",
+		return pos_err_set(err, POS_E_TOO_LONG, "source", "longer than %d bytes",
 		                   STORE_SOURCE_MAX - 1);
 	if (cb->body_len > STORE_BODY_MAX)
 		return pos_err_set(err, POS_E_TOO_LONG, "body",
-		                   "body: %zu bytes is more than the %zu archived", cb->body_len,
+		                   "%zu bytes is more than the %zu archived", cb->body_len,
 		                   STORE_BODY_MAX);
 	if (cb->body_len && !cb->body)
-		return pos_err_set(err, POS_E_INVALID, "body", "body: missing");
+		return pos_err_set(err, POS_E_INVALID, "body", "missing");
 	if (!cb->reject_reason && (unsigned)cb->to >= TXN_STATE_COUNT)
-		return pos_err_set(err, POS_E_INVALID, "to", "to: not a transaction state");
+		return pos_err_set(err, POS_E_INVALID, "to", "not a transaction state");
 	if (!cb->reject_reason && cb->creates_txn && (unsigned)cb->kind >= TXN_KIND_COUNT)
-		return pos_err_set(err, POS_E_INVALID, "kind", "kind: not a transaction kind");
+		return pos_err_set(err, POS_E_INVALID, "kind", "not a transaction kind");
 	if (cb->n_balances && !cb->balances)
-		return pos_err_set(err, POS_E_INVALID, "balances", "balances: missing");
+		return pos_err_set(err, POS_E_INVALID, "balances", "missing");
 	return POS_OK;
 }
 

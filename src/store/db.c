@@ -82,8 +82,8 @@ enum pos_status store_db_error(struct store *st, int rc, const char *doing,
 		case SQLITE_CONSTRAINT_PRIMARYKEY:
 			constraint_field(msg, field, sizeof field);
 			s = pos_err_set(err, POS_E_DUPLICATE, field,
-			                "%s: that value is already recorded, so %s did not happen",
-			                field, doing);
+			                "the same value is already recorded, so %s did not happen",
+			                doing);
 			break;
 		case SQLITE_CONSTRAINT_FOREIGNKEY:
 			s = pos_err_set(err, POS_E_NOT_FOUND, "",
@@ -241,11 +241,11 @@ enum pos_status store_check_text(const char *field, const char *v, size_t max,
 	size_t len = strlen(v);
 	if (len >= max)
 		return pos_err_set(err, POS_E_TOO_LONG, field,
-		                   "%s: %zu bytes is longer than the %zu allowed", field,
+		                   "%zu bytes is longer than the %zu allowed",
 		                   len, max - 1);
 	if (str_utf8_len(v) < 0)
 		return pos_err_set(err, POS_E_INVALID, field,
-		                   "%s: the text is not valid UTF-8", field);
+		                   "the text is not valid UTF-8");
 	return POS_OK;
 }
 
@@ -376,7 +376,7 @@ enum pos_status store_open(const char *path, const struct store_opts *opts,
 	*out = NULL;
 	if (!store_is_set(path))
 		return pos_err_set(err, POS_E_EMPTY, "database",
-		                   "database: no file name given");
+		                   "no file name given");
 	st = calloc(1, sizeof *st);
 	if (!st || !(st->path = strdup(path))) {
 		rc = pos_err_set(err, POS_E_NOMEM, "", NULL);

@@ -15,7 +15,7 @@
 static enum pos_status check_key(const char *key, struct pos_err *err)
 {
 	if (!store_is_set(key))
-		return pos_err_set(err, POS_E_EMPTY, "key", "key: a name is required");
+		return pos_err_set(err, POS_E_EMPTY, "key", "a name is required");
 	return store_check_text("key", key, STORE_KEY_MAX, err);
 }
 
@@ -32,9 +32,9 @@ enum pos_status store_setting_get(struct store *st, const char *key, char *out,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && !str_copy(out, outsz, store_col_str(s, 0)))
 		prc = pos_err_set(err, POS_E_TOO_LONG, key,
-		                  "%s: the stored value does not fit in %zu bytes", key, outsz);
+		                  "the stored value does not fit in %zu bytes", outsz);
 	else if (rc == SQLITE_DONE)
-		prc = pos_err_set(err, POS_E_NOT_FOUND, key, "%s: not set", key);
+		prc = pos_err_set(err, POS_E_NOT_FOUND, key, "not set");
 	else if (rc != SQLITE_ROW)
 		prc = store_db_error(st, rc, "reading a setting", err);
 	store_done(s);
@@ -60,7 +60,7 @@ enum pos_status store_setting_set(struct store *st, const char *key,
 	if (rc != POS_OK)
 		return rc;
 	if (!value)
-		return pos_err_set(err, POS_E_EMPTY, key, "%s: no value given", key);
+		return pos_err_set(err, POS_E_EMPTY, key, "no value given");
 	if ((rc = store_check_text(key, value, STORE_SETTING_MAX, err)) != POS_OK)
 		return rc;
 	return put(st, SQL_SETTING_SET, key, value, err);
@@ -101,7 +101,7 @@ enum pos_status store_bucket_take(struct store *st, const char *key,
 		return rc;
 	if (rate_per_s == 0 || burst == 0)
 		return pos_err_set(err, POS_E_RANGE, "rate",
-		                   "rate: a bucket needs a rate and a burst of at least 1");
+		                   "a bucket needs a rate and a burst of at least 1");
 	/* BEGIN IMMEDIATE: read, refill and take under the write lock, so two
 	 * processes never take the same token. */
 	if ((rc = store_begin(st, err)) != POS_OK)
@@ -146,8 +146,8 @@ enum pos_status store_bucket_take(struct store *st, const char *key,
 		goto fail;
 	if (*wait_ms)
 		return pos_err_set(err, POS_E_THROTTLED, key,
-		                   "%s: the rate limit is reached; a request may go in %lld ms",
-		                   key, (long long)*wait_ms);
+		                   "the rate limit is reached; a request may go in %lld ms",
+		                   (long long)*wait_ms);
 	return POS_OK;
 fail:
 	store_rollback(st);
@@ -202,7 +202,7 @@ enum pos_status store_balance_add(struct store *st, const struct store_balance *
 {
 	enum pos_status rc;
 	if (n && !rows)
-		return pos_err_set(err, POS_E_INVALID, "balances", "balances: missing");
+		return pos_err_set(err, POS_E_INVALID, "balances", "missing");
 	for (size_t i = 0; i < n; i++)
 		if ((rc = check_balance(&rows[i], err)) != POS_OK)
 			return rc;
@@ -273,7 +273,7 @@ enum pos_status store_batch_create(struct store *st, const char *file_name,
 {
 	enum pos_status rc;
 	if (!store_is_set(file_name))
-		return pos_err_set(err, POS_E_EMPTY, "file", "file: a batch needs its file name");
+		return pos_err_set(err, POS_E_EMPTY, "file", "a batch needs its file name");
 	if ((rc = store_check_text("file", file_name, STORE_FILE_NAME_MAX, err)) ||
 	    (rc = store_check_text("sha256", file_sha256, STORE_SHA256_HEX_MAX, err)))
 		return rc;
@@ -385,7 +385,7 @@ enum pos_status store_batch_approve(struct store *st, int64_t id, int64_t approv
                                     struct pos_err *err)
 {
 	if (approver <= 0)
-		return pos_err_set(err, POS_E_INVALID, "approver", "approver: an operator is required");
+		return pos_err_set(err, POS_E_INVALID, "approver", "an operator is required");
 	return batch_move(st, id, STORE_BATCH_APPROVED, approver, err);
 }
 
@@ -394,7 +394,7 @@ enum pos_status store_batch_set_status(struct store *st, int64_t id,
 {
 	if ((unsigned)to >= STORE_BATCH_STATUS_COUNT || to == STORE_BATCH_APPROVED)
 		return pos_err_set(err, POS_E_INVALID, "status",
-		                   "status: use store_batch_approve to approve a batch");
+		                   "use store_batch_approve to approve a batch");
 	return batch_move(st, id, to, 0, err);
 }
 

@@ -18,19 +18,19 @@ static enum pos_status check_operator(const struct store_operator *op,
 {
 	enum pos_status rc;
 	if (op->id < 0)
-		return pos_err_set(err, POS_E_RANGE, "id", "id: %lld is not an operator id",
+		return pos_err_set(err, POS_E_RANGE, "id", "%lld is not an operator id",
 		                   (long long)op->id);
 	if (!op->name[0])
-		return pos_err_set(err, POS_E_EMPTY, "name", "name: an operator needs a name");
+		return pos_err_set(err, POS_E_EMPTY, "name", "an operator needs a name");
 	if (!op->role[0])
-		return pos_err_set(err, POS_E_EMPTY, "role", "role: an operator needs a role");
+		return pos_err_set(err, POS_E_EMPTY, "role", "an operator needs a role");
 	if ((rc = store_check_text("name", op->name, STORE_NAME_MAX, err)) ||
 	    (rc = store_check_text("role", op->role, STORE_ROLE_MAX, err)) ||
 	    (rc = store_check_text("pin_hash", op->pin_hash, CRYPTO_PIN_HASH_MAX, err)))
 		return rc;
 	if (!str_starts_with(op->pin_hash, "$argon2id$"))
 		return pos_err_set(err, POS_E_INVALID, "pin_hash",
-		                   "pin_hash: that is not an Argon2id hash; PINs are never stored as typed");
+		                   "that is not an Argon2id hash; PINs are never stored as typed");
 	return POS_OK;
 }
 
@@ -108,7 +108,7 @@ enum pos_status store_operator_add(struct store *st, const struct store_operator
 	if ((rc = store_step_done(st, s, "adding the operator", err)) != POS_OK) {
 		if (rc == POS_E_DUPLICATE)
 			pos_err_set(err, POS_E_DUPLICATE, "id",
-			            "id: operator %lld already exists", (long long)use);
+			            "operator %lld already exists", (long long)use);
 		goto fail;
 	}
 	if ((rc = store_commit(st, "the new operator", err)) != POS_OK)
@@ -276,7 +276,7 @@ enum pos_status store_audit_append(struct store *st, int64_t operator_id,
 	char prev[HASH_HEX], hash[HASH_HEX];
 	enum pos_status rc;
 	if (!store_is_set(action))
-		return pos_err_set(err, POS_E_EMPTY, "action", "action: an audit entry needs an action");
+		return pos_err_set(err, POS_E_EMPTY, "action", "an audit entry needs an action");
 	if ((rc = store_check_text("action", action, STORE_EVENT_MAX, err)) ||
 	    (rc = store_check_text("subject", subject, STORE_REASON_MAX, err)) ||
 	    (rc = store_check_text("detail", detail, STORE_DETAIL_MAX, err)))
@@ -355,7 +355,7 @@ enum pos_status store_audit_verify(struct store *st, struct pos_err *err)
 		}
 		if (!str_eq(want, store_col_str(s, 6))) {
 			prc = pos_err_set(err, POS_E_CONFLICT, "audit",
-			                  "audit: entry %lld does not match its hash: the log was changed outside mpesa-pos",
+			                  "entry %lld does not match its hash: the log was changed outside mpesa-pos",
 			                  (long long)id);
 			pos_err_hint(err, "keep this database as evidence and restore the latest backup");
 			break;

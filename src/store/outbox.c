@@ -93,14 +93,14 @@ static enum pos_status check_event(const char *event, const char *payload,
 {
 	enum pos_status rc;
 	if (!store_is_set(event))
-		return pos_err_set(err, POS_E_EMPTY, "event", "event: a name is required");
+		return pos_err_set(err, POS_E_EMPTY, "event", "a name is required");
 	if ((rc = store_check_text("event", event, STORE_EVENT_MAX, err)) != POS_OK)
 		return rc;
 	if (!store_is_set(payload))
-		return pos_err_set(err, POS_E_EMPTY, "payload", "payload: a JSON payload is required");
+		return pos_err_set(err, POS_E_EMPTY, "payload", "a JSON payload is required");
 	if (strlen(payload) > STORE_DETAIL_MAX)
 		return pos_err_set(err, POS_E_TOO_LONG, "payload",
-		                   "payload: %zu bytes is longer than the %zu allowed",
+		                   "%zu bytes is longer than the %zu allowed",
 		                   strlen(payload), STORE_DETAIL_MAX);
 	return POS_OK;
 }
@@ -142,7 +142,7 @@ enum pos_status store_outbox_add(struct store *st, const char *event,
 static enum pos_status check_backend(const char *backend, struct pos_err *err)
 {
 	if (!store_is_set(backend))
-		return pos_err_set(err, POS_E_EMPTY, "backend", "backend: a name is required");
+		return pos_err_set(err, POS_E_EMPTY, "backend", "a name is required");
 	return store_check_text("backend", backend, STORE_KEY_MAX, err);
 }
 
@@ -186,7 +186,7 @@ enum pos_status store_outbox_ack(struct store *st, const char *backend,
 		return rc;
 	if (upto_id < 0)
 		return pos_err_set(err, POS_E_RANGE, "upto_id",
-		                   "upto_id: %lld is negative", (long long)upto_id);
+		                   "%lld is negative", (long long)upto_id);
 	sqlite3_stmt *s = store_stmt(st, SQL_OUTBOX_ACK, err);
 	if (!s)
 		return err ? err->code : POS_E_STORE;

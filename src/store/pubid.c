@@ -76,10 +76,10 @@ enum pos_status store_public_id_parse(const char *s, int64_t *id,
 
 	if (!s || !*s)
 		return pos_err_set(err, POS_E_PARSE, "reference",
-		                   "reference: no transaction id given");
+		                   "no transaction id given");
 	if (strlen(s) > INPUT_MAX)
 		return pos_err_set(err, POS_E_PARSE, "reference",
-		                   "reference: %zu characters is too long for a transaction id",
+		                   "%zu characters is too long for a transaction id",
 		                   strlen(s));
 	for (const char *p = s; *p; p++) {
 		if (*p == '-' || *p == ' ')
@@ -87,34 +87,34 @@ enum pos_status store_public_id_parse(const char *s, int64_t *id,
 		if (!seen_t) {
 			if (*p != 'T' && *p != 't')
 				return pos_err_set(err, POS_E_PARSE, "reference",
-				                   "reference: '%s' is not a transaction id: it must start with T", s);
+				                   "'%s' is not a transaction id: it must start with T", s);
 			seen_t = true;
 			continue;
 		}
 		int d = symbol_value(*p);
 		if (d < 0)
 			return pos_err_set(err, POS_E_PARSE, "reference",
-			                   "reference: '%s' has a character a transaction id never has ('%c')",
+			                   "'%s' has a character a transaction id never has ('%c')",
 			                   s, (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ? *p : '?');
 		if (n == DIGITS_MAX + 1)
 			return pos_err_set(err, POS_E_PARSE, "reference",
-			                   "reference: '%s' is too long for a transaction id", s);
+			                   "'%s' is too long for a transaction id", s);
 		v[n++] = d;
 	}
 	if (n < DIGITS_MIN + 1)
 		return pos_err_set(err, POS_E_PARSE, "reference",
-		                   "reference: '%s' is too short for a transaction id (T and at least 7 characters)",
+		                   "'%s' is too short for a transaction id (T and at least 7 characters)",
 		                   s);
 	if (luhn_sum(v, n, false) != 0)
 		return pos_err_set(err, POS_E_PARSE, "reference",
-		                   "reference: '%s' is not a valid transaction id (its check character does not match: mistyped?)",
+		                   "'%s' is not a valid transaction id (its check character does not match: mistyped?)",
 		                   s);
 	uint64_t x = 0;
 	for (size_t i = 0; i + 1 < n; i++)
 		x = x * RADIX + (uint64_t)v[i];
 	if (x == 0)
 		return pos_err_set(err, POS_E_PARSE, "reference",
-		                   "reference: '%s' is not a valid transaction id", s);
+		                   "'%s' is not a valid transaction id", s);
 	*id = (int64_t)x;
 	return POS_OK;
 }

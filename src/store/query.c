@@ -50,9 +50,9 @@ static enum pos_status check_filter(const struct store_filter *f, struct pos_err
 {
 	enum pos_status rc;
 	if (f->has_kind && (unsigned)f->kind >= TXN_KIND_COUNT)
-		return pos_err_set(err, POS_E_INVALID, "kind", "kind: not a transaction kind");
+		return pos_err_set(err, POS_E_INVALID, "kind", "not a transaction kind");
 	if (f->has_state && (unsigned)f->state >= TXN_STATE_COUNT)
-		return pos_err_set(err, POS_E_INVALID, "state", "state: not a transaction state");
+		return pos_err_set(err, POS_E_INVALID, "state", "not a transaction state");
 	if (f->from_ms && f->to_ms && f->from_ms > f->to_ms)
 		return pos_err_set(err, POS_E_RANGE, "to",
 		                   "the date range ends before it starts");

@@ -122,7 +122,7 @@ enum pos_status store_report_day(struct store *st, const char *date_eat,
 	memset(rep, 0, sizeof *rep);
 	if (!date_eat || strlen(date_eat) != 10 || !clock_parse_date_eat(date_eat, &start))
 		return pos_err_set(err, POS_E_INVALID, "date",
-		                   "date: '%.32s' is not a date like 2025-03-14",
+		                   "'%.32s' is not a date like 2025-03-14",
 		                   date_eat ? date_eat : "");
 	if ((rc = store_check_text("till", till_id, STORE_TILL_MAX, err)) != POS_OK)
 		return rc;

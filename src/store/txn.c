@@ -1,6 +1,7 @@
 /* store/txn.c: transactions: intent, changes of state, timeline. */
 #include "store/store_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,8 +92,8 @@ static enum pos_status check_id(const char *field, const char *recorded,
 		return rc;
 	if (store_is_set(v) && recorded[0] && strcmp(recorded, v) != 0)
 		return pos_err_set(err, POS_E_CONFLICT, field,
-		                   "%s: the transaction already has '%s', not '%s'",
-		                   field, recorded, v);
+		                   "the transaction already has '%s', not '%s'",
+		                   recorded, v);
 	return POS_OK;
 }
 
@@ -231,6 +232,34 @@ static enum pos_status bind_fields(sqlite3_stmt *s, const struct store_txn_field
 	return POS_OK;
 }
 
+/* A unique id or receipt already belongs to another transaction: say which. */
+static enum pos_status duplicate_id(const struct store_txn *t,
+                                    const struct store_txn_fields *set,
+                                    struct pos_err *err)
+{
+	static const struct {
+		const char *field;
+		size_t off;
+	} ids[] = {
+		{"checkout_request_id", offsetof(struct store_txn_fields, checkout_request_id)},
+		{"conversation_id", offsetof(struct store_txn_fields, conversation_id)},
+		{"originator_conversation_id",
+		 offsetof(struct store_txn_fields, originator_conversation_id)},
+		{"receipt", offsetof(struct store_txn_fields, receipt)},
+	};
+	char field[POS_ERR_FIELD_MAX] = "";
+	if (err)
+		str_copy(field, sizeof field, err->field);
+	for (size_t i = 0; set && i < sizeof ids / sizeof ids[0]; i++) {
+		const char *v = *(const char *const *)((const char *)set + ids[i].off);
+		if (str_eq(field, ids[i].field) && store_is_set(v))
+			return pos_err_set(err, POS_E_DUPLICATE, field,
+			                   "'%s' is already recorded on another transaction, not on %s",
+			                   v, t->public_id);
+	}
+	return POS_E_DUPLICATE;
+}
+
 static enum pos_status update_row(struct store *st, struct store_txn *t,
                                   enum txn_state state,
                                   const struct store_txn_fields *set,
@@ -245,6 +274,8 @@ static enum pos_status update_row(struct store *st, struct store_txn *t,
 	sqlite3_bind_int64(s, 3, now);
 	bind_fields(s, set);
 	enum pos_status rc = store_step_done(st, s, "updating the transaction", err);
+	if (rc == POS_E_DUPLICATE)
+		return duplicate_id(t, set, err);
 	if (rc != POS_OK)
 		return rc;
 	fields_into(t, set);
@@ -356,25 +387,25 @@ static enum pos_status check_new(const struct store_txn_new *in, struct pos_err 
 	enum pos_status rc;
 	if ((unsigned)in->kind >= TXN_KIND_COUNT)
 		return pos_err_set(err, POS_E_INVALID, "kind",
-		                   "kind: %d is not a transaction kind", (int)in->kind);
+		                   "%d is not a transaction kind", (int)in->kind);
 	if (in->amount_minor < 0)
 		return pos_err_set(err, POS_E_AMOUNT, "amount",
-		                   "amount: %lld is negative", (long long)in->amount_minor);
+		                   "%lld is negative", (long long)in->amount_minor);
 	if (store_is_set(in->currency) && !str_eq(in->currency, "KES")) {
 		enum currency cur;
 		if (strlen(in->currency) >= STORE_CURRENCY_MAX ||
 		    !currency_parse(in->currency, &cur) ||
 		    !str_eq(currency_code(cur), in->currency))
 			return pos_err_set(err, POS_E_INVALID, "currency",
-			                   "currency: '%.8s' is not a currency code the till knows (KES, TZS, UGX)",
+			                   "'%.8s' is not a currency code the till knows (KES, TZS, UGX)",
 			                   in->currency);
 	}
 	if ((in->batch_id == 0) != (in->batch_row == 0))
 		return pos_err_set(err, POS_E_INVALID, "batch_row",
-		                   "batch_row: a bulk payout row needs both its batch and its row number");
+		                   "a bulk payout row needs both its batch and its row number");
 	if (in->batch_row < 0)
 		return pos_err_set(err, POS_E_RANGE, "batch_row",
-		                   "batch_row: %lld is not a row number", (long long)in->batch_row);
+		                   "%lld is not a row number", (long long)in->batch_row);
 	if ((rc = store_check_text("msisdn", in->msisdn, STORE_MSISDN_MAX, err)) ||
 	    (rc = store_check_text("account_reference", in->account_reference,
 	                           STORE_REFERENCE_MAX, err)) ||
@@ -431,7 +462,7 @@ enum pos_status store_txn_transition(struct store *st, int64_t txn_id,
 
 	if (!ch || (unsigned)ch->to >= TXN_STATE_COUNT ||
 	    (ch->check_from && (unsigned)ch->from >= TXN_STATE_COUNT))
-		return pos_err_set(err, POS_E_INVALID, "state", "state: not a transaction state");
+		return pos_err_set(err, POS_E_INVALID, "state", "not a transaction state");
 	if ((rc = store_begin(st, err)) != POS_OK)
 		return rc;
 	if ((rc = store_txn_load(st, SQL_TXN_GET, NULL, txn_id, &t, err)) != POS_OK ||
@@ -500,7 +531,7 @@ enum pos_status store_txn_note(struct store *st, int64_t txn_id,
 	enum pos_status rc;
 
 	if (!store_is_set(what))
-		return pos_err_set(err, POS_E_EMPTY, "what", "what: a timeline row needs a label");
+		return pos_err_set(err, POS_E_EMPTY, "what", "a timeline row needs a label");
 	if ((rc = store_begin(st, err)) != POS_OK)
 		return rc;
 	if ((rc = store_txn_load(st, SQL_TXN_GET, NULL, txn_id, &t, err)) != POS_OK ||
@@ -519,7 +550,7 @@ enum pos_status store_txn_schedule(struct store *st, int64_t txn_id,
 {
 	if (attempts < 0)
 		return pos_err_set(err, POS_E_RANGE, "attempts",
-		                   "attempts: %d is negative", attempts);
+		                   "%d is negative", attempts);
 	sqlite3_stmt *s = store_stmt(st, SQL_TXN_SCHEDULE, err);
 	if (!s)
 		return err ? err->code : POS_E_STORE;
