@@ -10,6 +10,11 @@
 #ifndef POS_CLI_CLI_H
 #define POS_CLI_CLI_H
 
+#include <stdbool.h>
+
+#include "base/status.h"
+#include "config/config.h"
+
 enum cli_exit {
 	CLI_OK = 0,
 	CLI_CANCELLED = 10,
@@ -40,8 +45,21 @@ struct cli_command {
 	int (*run)(const struct cli_globals *g, int argc, char **argv);
 };
 
+/* Load the configuration; on error print every problem and return
+ * CLI_CONFIG (then *out is NULL). Warnings go to the log. */
+int cli_load_config(const char *path, struct config **out);
+/* Open [log] path at [log] level (or standard error for headless
+ * commands). CLI_OK or CLI_CONFIG. */
+int cli_open_log(const struct config *cfg, bool to_stderr);
+bool cli_is_help(const char *arg);
+/* "mpesa-pos CMD: field: what happened; what to do" on stderr. */
+void cli_print_err(const char *cmd, const struct pos_err *err);
+
 /* Subcommands. */
 int cli_cmd_console(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_config(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_listener(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_db(const struct cli_globals *g, int argc, char **argv);
 
 #endif

@@ -402,3 +402,19 @@ int result_exit_code(const char *code, enum txn_kind k)
 	result_lookup(code, k, &info);
 	return (int)info.exit_code;
 }
+
+enum txn_state result_final_state(const char *code, enum txn_kind k)
+{
+	struct result_info info;
+	result_lookup(code, k, &info);
+	if (info.known && info.category == RESULT_SUCCESS)
+		return TXN_COMPLETED;
+	switch (info.exit_code) {
+	case RESULT_EXIT_CANCELLED:
+		return TXN_CANCELLED;
+	case RESULT_EXIT_NO_ANSWER:
+		return TXN_TIMED_OUT;
+	default:
+		return TXN_FAILED;
+	}
+}

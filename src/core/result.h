@@ -115,6 +115,15 @@ const char *result_category_name(enum result_category c);  /* "wrong_pin" */
 const char *result_category_label(enum result_category c); /* "Wrong PIN" */
 bool result_category_parse(const char *name, enum result_category *out);
 
+/*
+ * The state a FINAL outcome code puts a transaction of kind k in: success is
+ * completed; the customer cancelling (1032) is cancelled; no answer (1037,
+ * 1019) is timed_out; every other code, known or not, is failed. Only for
+ * codes that end a transaction (a callback's or a final STK query's
+ * ResultCode), never for synchronous errorCodes.
+ */
+enum txn_state result_final_state(const char *code, enum txn_kind k);
+
 /* The whole catalogue, for documentation and tests. */
 const struct result_entry *result_catalogue(size_t *count);
 

@@ -1,0 +1,166 @@
+/* app/app.c: open and close what one process needs. */
+#include "app/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/str.h"
+#include "core/phone.h"
+#include "listener/ingest.h"
+
+struct app {
+	const struct config *cfg;
+	struct store *st;
+	struct wake *wake;
+	struct store_writer *writer;
+	struct ingest *ingest;
+	struct listener *listener;
+	char secret[STORE_SECRET_HEX_LEN + 1];
+};
+
+bool app_phone_match(const char *recorded, const char *shown, void *ctx)
+{
+	(void)ctx;
+	return phone_matches_shown(recorded, shown) != PHONE_SHOWN_MISMATCH;
+}
+
+static struct store_opts store_opts_of(const struct config *cfg, bool read_only)
+{
+	return (struct store_opts){
+		.read_only = read_only,
+		.busy_timeout_ms = (int)cfg->store.busy_timeout_ms,
+		.phone_match = app_phone_match,
+	};
+}
+
+enum pos_status app_store_open(const struct config *cfg, bool read_only,
+                               struct store **out, struct pos_err *err)
+{
+	struct store_opts o = store_opts_of(cfg, read_only);
+	return store_open(cfg->store.path, &o, out, err);
+}
+
+/* Called on the writer's thread after each commit. */
+static void on_commit(void *ctx, const int64_t *txn_ids, size_t n)
+{
+	struct app *a = ctx;
+	for (size_t i = 0; i < n; i++)
+		wake_push(a->wake, txn_ids[i]);
+}
+
+static enum pos_status start_listener(struct app *a, const struct app_opts *opts,
+                                      struct pos_err *err)
+{
+	const struct config *cfg = a->cfg;
+	enum pos_status st;
+	struct store_writer_opts wo = {
+		.store = store_opts_of(cfg, false),
+		.notify = on_commit,
+		.notify_ctx = a,
+	};
+	if ((st = store_writer_open(cfg->store.path, &wo, &a->writer, err)) != POS_OK)
+		return st;
+	struct ingest_opts io = {
+		.writer = a->writer,
+		.max_body = (size_t)cfg->listener.max_body,
+		.shortcode = cfg->daraja.business_shortcode,
+		.till_id = cfg->till.id,
+		.c2b_account_pattern = cfg->listener.c2b_account_pattern,
+		.c2b_min_minor = cfg->listener.c2b_min_amount * 100,
+		.c2b_max_minor = cfg->listener.c2b_max_amount * 100,
+	};
+	if ((st = ingest_new(&io, &a->ingest, err)) != POS_OK)
+		return st;
+	struct listener_opts lo = {
+		.bind = opts->bind ? opts->bind : cfg->listener.bind,
+		.secret = a->secret,
+		.allow = cfg->listener.allow,
+		.trusted_proxy = cfg->listener.trusted_proxy,
+		.max_body = (size_t)cfg->listener.max_body,
+		.rate_per_minute = (unsigned)cfg->listener.rate_per_minute,
+		.num_threads = (unsigned)cfg->listener.threads,
+		.ingest = ingest_handle,
+		.ingest_user = a->ingest,
+	};
+	return listener_start(&lo, &a->listener, err);
+}
+
+enum pos_status app_open(const struct config *cfg, const struct app_opts *opts,
+                         struct app **out, struct pos_err *err)
+{
+	static const struct app_opts none = {0};
+	enum pos_status st;
+	struct app *a = calloc(1, sizeof *a);
+	if (!a)
+		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
+	if (!opts)
+		opts = &none;
+	a->cfg = cfg;
+	if ((st = wake_new(4096, &a->wake, err)) != POS_OK)
+		goto fail;
+	if ((st = app_store_open(cfg, false, &a->st, err)) != POS_OK)
+		goto fail;
+	if ((st = store_listener_secret(a->st, a->secret, err)) != POS_OK)
+		goto fail;
+	if (opts->listen && (st = start_listener(a, opts, err)) != POS_OK)
+		goto fail;
+	*out = a;
+	return POS_OK;
+fail:
+	app_close(a);
+	return st;
+}
+
+void app_close(struct app *a)
+{
+	if (!a)
+		return;
+	listener_stop(a->listener); /* in-flight callbacks finish first */
+	store_writer_close(a->writer);
+	ingest_free(a->ingest);
+	store_close(a->st);
+	wake_free(a->wake);
+	crypto_wipe(a->secret, sizeof a->secret);
+	free(a);
+}
+
+const struct config *app_config(const struct app *a)
+{
+	return a->cfg;
+}
+
+struct store *app_store(struct app *a)
+{
+	return a->st;
+}
+
+struct wake *app_wake(struct app *a)
+{
+	return a->wake;
+}
+
+const char *app_listener_url(const struct app *a)
+{
+	return a->listener ? listener_local_url(a->listener) : NULL;
+}
+
+bool app_callbacks_on(const struct app *a)
+{
+	return a->cfg->listener.public_url[0] != '\0';
+}
+
+enum pos_status app_callback_url(struct app *a, enum listener_route route,
+                                 const char *ref, bool mask, char *out,
+                                 size_t outsz, struct pos_err *err)
+{
+	if (!app_callbacks_on(a))
+		return pos_err_set(err, POS_E_CONFIG, "[listener] public_url",
+		                   "no public callback URL is set: the till is in poll mode");
+	if (!listener_url(out, outsz, a->cfg->listener.public_url, a->secret, route, ref,
+	                  mask))
+		return pos_err_set(err, POS_E_TOO_LONG, "[listener] public_url",
+		                   "the callback URL would be longer than %zu characters", outsz);
+	return POS_OK;
+}

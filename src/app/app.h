@@ -1,0 +1,68 @@
+/*
+ * app/app.h: where the layers meet. An app is one process's set of open
+ * things: the configuration, the log, the ledger, and, when asked for, the
+ * callback listener with its group-commit writer. The console, `serve` and
+ * the command-line tools open one and run their flows on it.
+ *
+ * Ownership: app_open() borrows cfg for the app's life (the caller frees it
+ * after app_close()). Everything else the app opened it closes.
+ *
+ * Thread-safety: an app belongs to the thread that opened it. The listener's
+ * worker threads and the writer's thread are internal; they reach the owner
+ * only through the wake-up queue (app_wake()).
+ */
+#ifndef POS_APP_APP_H
+#define POS_APP_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "base/wake.h"
+#include "config/config.h"
+#include "listener/listener.h"
+#include "store/store.h"
+
+struct app_opts {
+	bool listen;          /* start the callback listener (serve, console) */
+	const char *bind;     /* override [listener] bind (tests: port 0) */
+};
+
+struct app;
+
+enum pos_status app_open(const struct config *cfg, const struct app_opts *opts,
+                         struct app **out, struct pos_err *err);
+/* Stop the listener (in-flight callbacks finish and are answered), drain the
+ * writer, close the ledger. NULL is fine. */
+void app_close(struct app *a);
+
+const struct config *app_config(const struct app *a);
+/* The ledger connection of the owning thread. */
+struct store *app_store(struct app *a);
+/* Transaction ids changed by callbacks arrive here (see base/wake.h). */
+struct wake *app_wake(struct app *a);
+/* "http://127.0.0.1:PORT" when listening, else NULL. */
+const char *app_listener_url(const struct app *a);
+/* True when callbacks can reach us: listening and [listener] public_url set.
+ * Otherwise transactions are resolved by querying Daraja (poll mode). */
+bool app_callbacks_on(const struct app *a);
+
+/*
+ * The callback URL for a route and transaction reference, from
+ * [listener] public_url and the secret path segment kept in the ledger.
+ * mask hides the secret (for logs and screens). POS_E_CONFIG in poll mode.
+ */
+enum pos_status app_callback_url(struct app *a, enum listener_route route,
+                                 const char *ref,
+                                 bool mask, char *out, size_t outsz,
+                                 struct pos_err *err);
+
+/* The ledger's phone comparison (core's rules), for store_opts. */
+bool app_phone_match(const char *recorded, const char *shown, void *ctx);
+
+/* Open the ledger named by the configuration. */
+enum pos_status app_store_open(const struct config *cfg, bool read_only,
+                               struct store **out, struct pos_err *err);
+
+#endif
