@@ -170,6 +170,10 @@ struct config_load_opts {
 	const char *const *envp;
 	const char *dotenv_path;   /* NULL: ".env"; "": read none */
 	bool no_search;            /* only explicit_path: not ./ nor XDG */
+	/* Tests and fuzzing: the text of .env (named dotenv_path, or ".env")
+	 * instead of reading a file; its mode is not checked. */
+	const char *dotenv_text;
+	size_t dotenv_len;
 };
 
 /*
@@ -183,9 +187,11 @@ enum pos_status config_load(const char *explicit_path, struct config **out,
                             struct config_diag *diag);
 enum pos_status config_load_with(const struct config_load_opts *opts,
                                  struct config **out, struct config_diag *diag);
-/* Parse `len` bytes as the configuration file called `name`, with neither
- * environment nor .env (the fuzz target and tests). */
+/* Parse `len` bytes as the configuration file called `name` (the fuzz
+ * target and tests; its mode is not checked). opts NULL: no environment and
+ * no .env; otherwise envp, dotenv_path and dotenv_text apply as above. */
 enum pos_status config_load_buffer(const char *name, const void *data, size_t len,
+                                   const struct config_load_opts *opts,
                                    struct config **out, struct config_diag *diag);
 void config_free(struct config *cfg);
 

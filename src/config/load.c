@@ -925,7 +925,12 @@ static enum pos_status build(struct loader *L, const struct config_load_opts *op
 			check_mode(L, shown, mode, L->file_secrets);
 	}
 	const char *dotenv = opts->dotenv_path ? opts->dotenv_path : ".env";
-	if (dotenv[0]) {
+	if (opts->dotenv_text) {
+		struct dotenv_sink sink = {L, dotenv_pair, dotenv_bad};
+		L->dotenv_name = dotenv[0] ? dotenv : ".env";
+		dotenv_parse(opts->dotenv_text, opts->dotenv_len, &sink);
+		apply_env_layer(L, true);
+	} else if (dotenv[0]) {
 		char *buf = NULL, why[160];
 		size_t n = 0;
 		mode_t dmode = 0;
@@ -996,11 +1001,14 @@ enum pos_status config_load(const char *explicit_path, struct config **out,
 }
 
 enum pos_status config_load_buffer(const char *name, const void *data, size_t len,
+                                   const struct config_load_opts *given,
                                    struct config **out, struct config_diag *diag)
 {
 	static const char *const no_env[] = {NULL};
-	struct config_load_opts opts = {.envp = no_env, .dotenv_path = "", .no_search = true};
-	struct loader L = {.diag = diag, .envp = no_env};
+	struct config_load_opts opts = {.envp = no_env, .dotenv_path = ""};
+	if (given)
+		opts = *given;
+	struct loader L = {.diag = diag, .envp = opts.envp};
 	*out = NULL;
 	L.cfg = config_new(&L);
 	if (!L.cfg)

@@ -106,7 +106,7 @@ static struct config *load_ok(const char *text)
 {
 	struct config_diag d = {0};
 	struct config *cfg = NULL;
-	enum pos_status st = config_load_buffer("t.conf", text, strlen(text), &cfg, &d);
+	enum pos_status st = config_load_buffer("t.conf", text, strlen(text), NULL, &cfg, &d);
 	if (st != POS_OK)
 		show_diag(&d);
 	assert_int_equal(st, POS_OK);
@@ -471,7 +471,7 @@ static void test_file_syntax(void **state)
 	/* Old Mac line ends: one long line with CRs in it. */
 	struct config_diag d = {0};
 	static const char cr_only[] = "[daraja]\rtimeout = 45\r";
-	assert_int_equal(config_load_buffer("t.conf", cr_only, strlen(cr_only), &cfg, &d),
+	assert_int_equal(config_load_buffer("t.conf", cr_only, strlen(cr_only), NULL, &cfg, &d),
 	                 POS_E_CONFIG);
 	assert_null(cfg);
 	config_diag_release(&d);
@@ -482,7 +482,7 @@ static void test_file_syntax(void **state)
 	config_free(cfg);
 	cfg = load_ok("\xef\xbb\xbf");
 	config_free(cfg);
-	assert_int_equal(config_load_buffer("t.conf", NULL, 0, &cfg, NULL), POS_OK);
+	assert_int_equal(config_load_buffer("t.conf", NULL, 0, NULL, &cfg, NULL), POS_OK);
 	config_free(cfg);
 }
 
@@ -560,7 +560,7 @@ static void test_file_errors(void **state)
 		const struct file_error_case *c = &file_error_cases[i];
 		struct config_diag d = {0};
 		struct config *cfg = (struct config *)1;
-		enum pos_status st = config_load_buffer("t.conf", c->text, strlen(c->text), &cfg, &d);
+		enum pos_status st = config_load_buffer("t.conf", c->text, strlen(c->text), NULL, &cfg, &d);
 		if (st != POS_E_CONFIG || !diag_has(&d, CONFIG_ERROR, c->want)) {
 			print_message("row %zu: want: %s\n", i, c->want);
 			show_diag(&d);
@@ -594,7 +594,7 @@ static void test_many_errors_with_lines(void **state)
 		"payout_max = 10.50\n";        /* 15 */
 	struct config_diag d = {0};
 	struct config *cfg;
-	assert_int_equal(config_load_buffer("shop.conf", text, strlen(text), &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("shop.conf", text, strlen(text), NULL, &cfg, &d), POS_E_CONFIG);
 	static const char *const want[] = {
 		"shop.conf:3: [daraja] timeout: \"abc\" is not a whole number; allowed 1..300 seconds",
 		"shop.conf:4: [daraja] max_retries: \"99\" is out of range; allowed 0..10 retries",
@@ -638,7 +638,7 @@ static void test_line_caps_nul_and_utf8(void **state)
 	assert_int_equal(buf_puts(&b, "\r\n"), POS_OK); /* CR not counted */
 	assert_int_equal(buf_append(&b, line, 4097), POS_OK);
 	assert_int_equal(buf_puts(&b, "\n[daraja]\ntimeout = nope\n"), POS_OK);
-	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, NULL, &cfg, &d), POS_E_CONFIG);
 	assert_int_equal(d.errors, 2);
 	assert_true(diag_has(&d, CONFIG_ERROR,
 	                     "t.conf:2: the line is longer than 4096 bytes; shorten it (is this the right file?)"));
@@ -651,7 +651,7 @@ static void test_line_caps_nul_and_utf8(void **state)
 	buf_init(&b, 64 * 1024);
 	assert_int_equal(buf_puts(&b, "[ui]\nprinter_command = "), POS_OK);
 	assert_int_equal(buf_append(&b, line + 1, 4096 - strlen("printer_command = ")), POS_OK);
-	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, NULL, &cfg, &d), POS_E_CONFIG);
 	assert_true(diag_contains(&d, "t.conf:2: [ui] printer_command: \"xxxx"));
 	assert_true(diag_contains(&d, "is too long (4078 characters); allowed up to 1024 characters"));
 	config_diag_release(&d);
@@ -659,7 +659,7 @@ static void test_line_caps_nul_and_utf8(void **state)
 
 	/* An embedded NUL; a non-UTF-8 byte in a value and in a key. */
 	static const char nul[] = "[daraja]\ntimeout = 3\0 0\n[till]\nname = caf\xe9\n\xff = 1\nid = ok\n";
-	assert_int_equal(config_load_buffer("t.conf", nul, sizeof nul - 1, &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", nul, sizeof nul - 1, NULL, &cfg, &d), POS_E_CONFIG);
 	assert_int_equal(d.errors, 3);
 	assert_true(diag_has(&d, CONFIG_ERROR,
 	                     "t.conf:2: the line holds a NUL byte; save the file as plain text"));
@@ -674,12 +674,12 @@ static void test_line_caps_nul_and_utf8(void **state)
 	char *huge = malloc(big);
 	assert_non_null(huge);
 	memset(huge, '\n', big);
-	assert_int_equal(config_load_buffer("big.conf", huge, big, &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("big.conf", huge, big, NULL, &cfg, &d), POS_E_CONFIG);
 	assert_true(diag_has(&d, CONFIG_ERROR,
 	                     "big.conf: is larger than 1048576 bytes; is it the right file?"));
 	config_diag_release(&d);
 	/* Exactly 1 MiB of blank lines is fine. */
-	assert_int_equal(config_load_buffer("big.conf", huge, big - 1, &cfg, &d), POS_OK);
+	assert_int_equal(config_load_buffer("big.conf", huge, big - 1, NULL, &cfg, &d), POS_OK);
 	config_free(cfg);
 	config_diag_release(&d);
 	free(huge);
@@ -696,7 +696,7 @@ static void test_diag_cap(void **state)
 		assert_int_equal(buf_puts(&b, "bad line\n"), POS_OK);
 	struct config_diag d = {0};
 	struct config *cfg;
-	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, &cfg, &d), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", b.data, b.len, NULL, &cfg, &d), POS_E_CONFIG);
 	assert_int_equal(d.errors, 250);
 	assert_int_equal(d.count, CONFIG_DIAG_MAX);
 	assert_true(d.dropped >= 150);
@@ -712,7 +712,7 @@ static void test_diag_cap(void **state)
 	config_diag_release(&d);
 	buf_release(&b);
 	/* A NULL diag is allowed. */
-	assert_int_equal(config_load_buffer("t.conf", "x\n", 2, &cfg, NULL), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", "x\n", 2, NULL, &cfg, NULL), POS_E_CONFIG);
 }
 
 /* ---- precedence ------------------------------------------------------------- */
@@ -906,6 +906,90 @@ static void test_env_warnings_and_errors(void **state)
 	config_diag_release(&d);
 }
 
+/* The .env reader, row by row (text given in memory). */
+static const struct dotenv_case {
+	const char *text;
+	size_t len;          /* 0: strlen(text) */
+	const char *key;
+	const char *want;    /* effective value */
+	int level;           /* -1: no diagnostic; else CONFIG_WARNING / CONFIG_ERROR */
+	const char *diag;    /* part of the diagnostic */
+} dotenv_cases[] = {
+	{"MPESA_TIMEOUT=5", 0, "daraja.timeout", "5", -1, NULL},
+	{"export MPESA_TIMEOUT=5\n", 0, "daraja.timeout", "5", -1, NULL},
+	{"export\tMPESA_TIMEOUT = 5 \n", 0, "daraja.timeout", "5", -1, NULL},
+	{"MPESA_TIMEOUT='5'\n", 0, "daraja.timeout", "5", -1, NULL},
+	{"MPESA_TIMEOUT=\"5\"   # seconds\n", 0, "daraja.timeout", "5", -1, NULL},
+	{"MPESA_TIMEOUT=5 # seconds\n", 0, "daraja.timeout", "5", -1, NULL},
+	{"\xef\xbb\xbfMPESA_TIMEOUT=5\r\n", 0, "daraja.timeout", "5", -1, NULL},
+	{"# MPESA_TIMEOUT=5\n", 0, "daraja.timeout", "30", -1, NULL},
+	{"MPESA_TIMEOUT=5\nMPESA_TIMEOUT=6\n", 0, "daraja.timeout", "6", -1, NULL},
+	{"MPESA_TIMEOUT=5\nMPESA_TIMEOUT=\n", 0, "daraja.timeout", "30", -1, NULL},
+	{"exportMPESA_TIMEOUT=5\n", 0, "daraja.timeout", "30", -1, NULL},
+	{"MPESA_TIMEOUT=5#c\n", 0, "daraja.timeout", "30", CONFIG_ERROR,
+	 ".env:1 (MPESA_TIMEOUT): [daraja] timeout: \"5#c\" is not a whole number"},
+	{"MPESA_TIMEOUT=5\0\n", 16, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: the line holds a NUL byte; save the file as plain text (line ignored)"},
+	{"MPESA_TIMEOUT=\xff\n", 0, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: the line is not valid UTF-8"},
+	{"MPESA_TIMEOUT\n", 0, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: cannot read this line; write NAME=value (line ignored)"},
+	{"\n=5\n", 0, "daraja.timeout", "30", CONFIG_WARNING, ".env:2: cannot read this line"},
+	{"9X=1\n", 0, "daraja.timeout", "30", CONFIG_WARNING, ".env:1: cannot read this line"},
+	{"MPESA_TIMEOUT='5\n", 0, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: the quote is not closed"},
+	{"MPESA_TIMEOUT='5' x\n", 0, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: text after the closing quote; remove it (line ignored)"},
+	{"MPESA_TIMEOUT=\"5\\\"\n", 0, "daraja.timeout", "30", CONFIG_WARNING,
+	 ".env:1: the quote is not closed"},
+	{"MPESA_INITIATOR_NAME=\"a\\\"b\\\\c\"\n", 0, "daraja.initiator_name", "a\"b\\c", -1, NULL},
+	{"MPESA_INITIATOR_NAME='a\\nb'\n", 0, "daraja.initiator_name", "a\\nb", -1, NULL},
+	{"MPESA_INITIATOR_NAME=\"\xe2\x80\x94 dash\"\n", 0, "daraja.initiator_name",
+	 "\xe2\x80\x94 dash", -1, NULL},
+	{"MPESA_ENVIRONMENT=live\n", 0, "daraja.environment", "sandbox", CONFIG_ERROR,
+	 ".env:1 (MPESA_ENVIRONMENT): [daraja] environment: \"live\" is not one of the choices; "
+	 "allowed sandbox or production"},
+};
+
+static void test_dotenv_rows(void **state)
+{
+	(void)state;
+	char longline[5100];
+	memset(longline, 'x', sizeof longline);
+	memcpy(longline, "MPESA_TIMEOUT=", 14);
+	for (size_t i = 0; i <= N_ELEMS(dotenv_cases); i++) {
+		struct dotenv_case c;
+		if (i < N_ELEMS(dotenv_cases))
+			c = dotenv_cases[i];
+		else /* an overlong line */
+			c = (struct dotenv_case){longline, sizeof longline, "daraja.timeout", "30",
+			                         CONFIG_WARNING, ".env:1: the line is longer than 4096 bytes"};
+		struct config_load_opts opts = {.envp = no_env, .dotenv_text = c.text,
+		                                .dotenv_len = c.len ? c.len : strlen(c.text)};
+		struct config_diag d = {0};
+		struct config *cfg = NULL;
+		enum pos_status st = config_load_buffer("t.conf", "", 0, &opts, &cfg, &d);
+		bool want_ok = c.level != CONFIG_ERROR;
+		if ((st == POS_OK) != want_ok || (c.diag && !diag_contains(&d, c.diag))) {
+			print_message("row %zu\n", i);
+			show_diag(&d);
+		}
+		assert_int_equal(st == POS_OK, want_ok);
+		if (c.diag) {
+			assert_true(diag_contains(&d, c.diag));
+			for (size_t j = 0; j < d.count; j++)
+				if (strstr(d.items[j].text, c.diag))
+					assert_int_equal(d.items[j].level, c.level);
+		} else {
+			assert_false(diag_contains(&d, ".env"));
+		}
+		if (cfg)
+			assert_string_equal(config_get_string(cfg, c.key), c.want);
+		config_free(cfg);
+		config_diag_release(&d);
+	}
+}
+
 /* A missing .env is fine; a .env that is a folder is not. */
 static void test_dotenv_files(void **state)
 {
@@ -1017,7 +1101,7 @@ static void test_secrets_registered_and_masked(void **state)
 	/* A secret in a value that is refused is still masked. */
 	log_secrets_clear();
 	static const char bad[] = "[daraja]\npasskey = \"pk-unclosed-31415\n";
-	assert_int_equal(config_load_buffer("t.conf", bad, strlen(bad), &cfg, NULL), POS_E_CONFIG);
+	assert_int_equal(config_load_buffer("t.conf", bad, strlen(bad), NULL, &cfg, NULL), POS_E_CONFIG);
 	char masked[128];
 	log_mask("x \"pk-unclosed-31415 y", masked, sizeof masked);
 	assert_null(strstr(masked, "pk-unclosed-31415"));
@@ -1306,9 +1390,8 @@ static void test_backend_label(void **state)
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		struct config_diag d = {0};
 		struct config *cfg;
-		/* chmod-free: buffers are not files. */
 		enum pos_status st = config_load_buffer("t.conf", cases[i].text, strlen(cases[i].text),
-		                                        &cfg, &d);
+		                                        NULL, &cfg, &d);
 		if (st != POS_OK)
 			show_diag(&d);
 		assert_int_equal(st, POS_OK);
@@ -1331,7 +1414,7 @@ static void test_rule_warnings(void **state)
 		"[daraja]\nenvironment = production\nconsumer_key = ck-123456\nconsumer_secret = cs-123456\n"
 		"passkey = pk-123456\nbase_url = https://sandbox.safaricom.co.ke\n"
 		"[listener]\npublic_url = http://pos.example.co.ke\n";
-	assert_int_equal(config_load_buffer("t.conf", prod, strlen(prod), &cfg, &d), POS_OK);
+	assert_int_equal(config_load_buffer("t.conf", prod, strlen(prod), NULL, &cfg, &d), POS_OK);
 	assert_true(diag_has(&d, CONFIG_WARNING,
 	                     "t.conf: [daraja] business_shortcode: 174379 is the sandbox test shortcode, "
 	                     "but environment is production; set your own paybill or head-office number"));
@@ -1344,7 +1427,7 @@ static void test_rule_warnings(void **state)
 	config_diag_release(&d);
 
 	/* Sandbox with no credentials: warnings, not errors. */
-	assert_int_equal(config_load_buffer("t.conf", "", 0, &cfg, &d), POS_OK);
+	assert_int_equal(config_load_buffer("t.conf", "", 0, NULL, &cfg, &d), POS_OK);
 	assert_true(diag_has(&d, CONFIG_WARNING, "t.conf: [daraja] passkey: not set: calls to the Daraja "
 	                     "sandbox will fail until it is set (in the file or in MPESA_PASSKEY)"));
 	assert_int_equal(d.warnings, 3);
@@ -1368,7 +1451,7 @@ static void test_rule_warnings(void **state)
 		 "t.conf:2: [daraja] initiator_password_set_on: the initiator password expired on 2025-03-11"},
 	};
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
-		assert_int_equal(config_load_buffer("t.conf", cases[i].text, strlen(cases[i].text), &cfg, &d),
+		assert_int_equal(config_load_buffer("t.conf", cases[i].text, strlen(cases[i].text), NULL, &cfg, &d),
 		                 POS_OK);
 		if (cases[i].want) {
 			if (!diag_contains(&d, cases[i].want))
@@ -1616,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_env_warnings_and_errors),
+		cmocka_unit_test(test_dotenv_rows),
 		cmocka_unit_test(test_dotenv_files),
 		cmocka_unit_test(test_secrets_registered_and_masked),
 		cmocka_unit_test(test_permissions),
