@@ -6,7 +6,7 @@
 
 static const struct cli_command commands[] = {
 	{"console", "open the till console (the default)", cli_cmd_console},
-	{"config", "config check: validate and print the effective settings", cli_cmd_config},
+	{"config", "check the configuration; print the example or the reference", cli_cmd_config},
 	{"serve", "receive Daraja's callbacks headless (a back-office machine)", cli_cmd_serve},
 	{"listener", "listener urls: print the callback URLs to register", cli_cmd_listener},
 	{"db", "db backup FILE | db migrate: look after the local database", cli_cmd_db},

@@ -185,6 +185,7 @@ struct config_load_opts {
  */
 enum pos_status config_load(const char *explicit_path, struct config **out,
                             struct config_diag *diag);
+/* opts NULL: as config_load(NULL, ...). */
 enum pos_status config_load_with(const struct config_load_opts *opts,
                                  struct config **out, struct config_diag *diag);
 /* Parse `len` bytes as the configuration file called `name` (the fuzz

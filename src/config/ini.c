@@ -9,10 +9,10 @@
 /* Walks a buffer line by line and hands each acceptable line, copied and
  * NUL-terminated, to `fn`; reports overlong, NUL-holding and non-UTF-8 lines
  * through `bad`. */
-typedef void line_fn(void *ctx, unsigned line, char *text);
+typedef void line_fn(const void *ctx, unsigned line, char *text);
 
-static void each_line(const char *data, size_t len, void *ctx, line_fn *fn,
-                      void (*bad)(void *ctx, unsigned line, const char *problem))
+static void each_line(const char *data, size_t len, const void *ctx, line_fn *fn,
+                      void (*bad)(const void *ctx, unsigned line, const char *problem))
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	char buf[CONFIG_LINE_MAX + 1];
@@ -52,7 +52,7 @@ static void each_line(const char *data, size_t len, void *ctx, line_fn *fn,
 
 /* ---- INI --------------------------------------------------------------- */
 
-static void ini_line(void *ctx, unsigned line, char *text)
+static void ini_line(const void *ctx, unsigned line, char *text)
 {
 	const struct ini_sink *sink = ctx;
 	char *s = str_trim(text);
@@ -103,7 +103,7 @@ static void ini_line(void *ctx, unsigned line, char *text)
 	sink->pair(sink->ctx, line, key, value, NULL);
 }
 
-static void ini_bad(void *ctx, unsigned line, const char *problem)
+static void ini_bad(const void *ctx, unsigned line, const char *problem)
 {
 	const struct ini_sink *sink = ctx;
 	sink->bad(sink->ctx, line, problem);
@@ -111,7 +111,7 @@ static void ini_bad(void *ctx, unsigned line, const char *problem)
 
 void ini_parse(const char *data, size_t len, const struct ini_sink *sink)
 {
-	each_line(data, len, (void *)sink, ini_line, ini_bad);
+	each_line(data, len, sink, ini_line, ini_bad);
 }
 
 /* ---- .env -------------------------------------------------------------- */
@@ -126,7 +126,7 @@ static bool name_char(char c)
 	return name_start(c) || (c >= '0' && c <= '9') || c == '.';
 }
 
-static void dotenv_line(void *ctx, unsigned line, char *text)
+static void dotenv_line(const void *ctx, unsigned line, char *text)
 {
 	const struct dotenv_sink *sink = ctx;
 	char *s = str_trim(text);
@@ -190,7 +190,7 @@ static void dotenv_line(void *ctx, unsigned line, char *text)
 	sink->pair(sink->ctx, line, name, value);
 }
 
-static void dotenv_bad(void *ctx, unsigned line, const char *problem)
+static void dotenv_bad(const void *ctx, unsigned line, const char *problem)
 {
 	const struct dotenv_sink *sink = ctx;
 	sink->bad(sink->ctx, line, problem);
@@ -198,5 +198,5 @@ static void dotenv_bad(void *ctx, unsigned line, const char *problem)
 
 void dotenv_parse(const char *data, size_t len, const struct dotenv_sink *sink)
 {
-	each_line(data, len, (void *)sink, dotenv_line, dotenv_bad);
+	each_line(data, len, sink, dotenv_line, dotenv_bad);
 }

@@ -974,6 +974,9 @@ static enum pos_status finish(struct loader *L, enum pos_status st, struct confi
 enum pos_status config_load_with(const struct config_load_opts *opts,
                                  struct config **out, struct config_diag *diag)
 {
+	static const struct config_load_opts none;
+	if (!opts)
+		opts = &none;
 	struct loader L = {.diag = diag, .envp = opts->envp};
 	char *data = NULL, *shown = NULL;
 	size_t len = 0;
