@@ -32,6 +32,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "daraja/json_int.h"
 
 #ifndef POS_VERSION
 #define POS_VERSION "0"
@@ -137,6 +138,8 @@ struct req {
 	/* Pull query walk */
 	char pull_shortcode[16];
 	time_t pull_start, pull_end;
+	enum { PULL_UNKNOWN, PULL_BY_PAGE, PULL_BY_ROW } pull_mode;
+	char pull_second[DARAJA_ID_LEN + 1]; /* 2nd record of the first page */
 };
 
 struct daraja {
@@ -660,6 +663,13 @@ static enum pos_status setup_easy(struct daraja *d, struct req *r,
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_bundle)
 		SET(CURLOPT_CAINFO, c->ca_bundle);
+	/* libcurl resends a request on its own when a REUSED connection dies
+	 * before an answer ("Connection died, retrying a fresh connect"): for a
+	 * request that moves money that would be a second payment. A fresh
+	 * connection is never retried that way, so money never rides a reused
+	 * one (one extra handshake per payment). */
+	if (daraja_api_moves_money(r->api))
+		SET(CURLOPT_FRESH_CONNECT, 1L);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
 	SET(CURLOPT_WRITEDATA, (void *)r);
 	SET(CURLOPT_PRIVATE, (void *)r);
@@ -802,6 +812,68 @@ static void from_refusal(struct answer *ans, const struct daraja_api_error *e,
 	/* "HTTP 503" with a body that is not JSON: the status says it all. */
 }
 
+/*
+ * Pull register answers {"ResponseRefID", "ResponseStatus" (or
+ * "ResponseCode"), "ShortCode", "ResponseDescription"}; response.h has no
+ * parser for it yet, so it is read here, as strictly, into the C2B register
+ * shape (ResponseRefID in originator_conversation_id). Envelopes and non-2xx
+ * answers go through response.h.
+ */
+static enum pos_status pull_register_parse(long http, const char *body, size_t len,
+                                           struct daraja_c2b_register_answer *out,
+                                           struct pos_err *err)
+{
+	struct dj_doc doc;
+	const cJSON *v = NULL;
+	enum pos_status st;
+	bool numeric;
+	int64_t value;
+
+	memset(out, 0, sizeof *out);
+	out->error.http_status = http;
+	if (http < 200 || http > 299)
+		return daraja_c2b_register_answer_parse(http, body, len, out, err);
+	st = dj_parse(&doc, "Pull registration answer", body, len, DARAJA_RESPONSE_MAX, err);
+	if (st != POS_OK)
+		return st;
+	if (!cJSON_IsObject(doc.root)) {
+		st = pos_err_set(err, POS_E_INVALID, "body", "the Pull registration answer "
+		                 "is %s; a JSON object is expected", dj_type_name(doc.root));
+		goto out;
+	}
+	if ((st = dj_member(doc.root, "errorCode", true, "", &v, err)) != POS_OK)
+		goto out;
+	if (v) { /* an error envelope on a 2xx */
+		dj_release(&doc);
+		return daraja_c2b_register_answer_parse(http, body, len, out, err);
+	}
+	if ((st = dj_member(doc.root, "ResponseCode", false, "", &v, err)) != POS_OK)
+		goto out;
+	const char *key = "ResponseCode";
+	if (!v) {
+		key = "ResponseStatus";
+		if ((st = dj_member(doc.root, key, false, "", &v, err)) != POS_OK)
+			goto out;
+	}
+	if ((st = dj_code(&doc, v, key, DJ_REQUIRED, out->response_code.text,
+	                  sizeof out->response_code.text, &numeric, &value, NULL, err)) != POS_OK)
+		goto out;
+	out->response_code.numeric = numeric;
+	out->response_code.value = value;
+	if ((st = dj_member(doc.root, "ResponseDescription", false, "", &v, err)) != POS_OK ||
+	    (st = dj_text(&doc, v, "ResponseDescription", DJ_NUMBER_OK,
+	                  out->response_description, sizeof out->response_description,
+	                  NULL, err)) != POS_OK ||
+	    (st = dj_member(doc.root, "ResponseRefID", false, "", &v, err)) != POS_OK ||
+	    (st = dj_text(&doc, v, "ResponseRefID", DJ_NUMBER_OK,
+	                  out->originator_conversation_id,
+	                  sizeof out->originator_conversation_id, NULL, err)) != POS_OK)
+		goto out;
+out:
+	dj_release(&doc);
+	return st;
+}
+
 /* Parse r's answer into r->res.as (or, for OAuth, the token cache). */
 static void parse_answer(struct daraja *d, struct req *r, long http,
                          struct answer *ans)
@@ -850,11 +922,13 @@ static void parse_answer(struct daraja *d, struct req *r, long http,
 		break;
 	case DARAJA_API_C2B_REGISTER:
 	case DARAJA_API_C2B_SIMULATE:
-	case DARAJA_API_PULL_REGISTER:
-		/* Pull register answers like C2B register, with "1000" for
-		 * success: a refusal by ResponseCode is read as an answer and
-		 * retry.c knows Pull's codes. */
 		st = daraja_c2b_register_answer_parse(http, body, len, &r->res.as.c2b, &perr);
+		e = &r->res.as.c2b.error;
+		code = &r->res.as.c2b.response_code;
+		break;
+	case DARAJA_API_PULL_REGISTER:
+		/* "1000" is success; retry.c knows Pull's codes. */
+		st = pull_register_parse(http, body, len, &r->res.as.c2b, &perr);
 		e = &r->res.as.c2b.error;
 		code = &r->res.as.c2b.response_code;
 		break;
@@ -943,6 +1017,32 @@ static long pull_add(struct daraja_pull *p, const struct daraja_pull_answer *pag
 	return added;
 }
 
+/*
+ * What OffSetValue counts is not documented (daraja-api.md 13): pages or
+ * rows. The walk finds out: after the first page it asks for OffSetValue 1;
+ * if that page starts with the first page's second record, it counts rows
+ * (the next offset is the number of records so far), otherwise pages. Either
+ * way no record is skipped, and repeats are dropped by transactionId.
+ */
+static unsigned pull_next_offset(struct req *r, const struct daraja_pull_answer *page)
+{
+	const struct daraja_pull *p = &r->res.as.pull;
+	if (p->pages == 1) {
+		if (page->n_records >= 2)
+			str_copy(r->pull_second, sizeof r->pull_second,
+			         page->records[1].transaction_id);
+		return 1;
+	}
+	if (r->pull_mode == PULL_UNKNOWN) {
+		bool rows = r->pull_second[0] && page->n_records > 0 &&
+		            strcmp(page->records[0].transaction_id, r->pull_second) == 0;
+		r->pull_mode = rows ? PULL_BY_ROW : PULL_BY_PAGE;
+		log_info(LOG_MOD, "pull_query: OffSetValue counts %s",
+		         rows ? "rows" : "pages");
+	}
+	return r->pull_mode == PULL_BY_ROW ? (unsigned)p->n_records : p->pages;
+}
+
 /* A Pull page came back: keep its records and ask for the next one, or
  * finish the walk (empty page, 1001, nothing new, or the page cap). */
 static void pull_page_done(struct daraja *d, struct req *r, struct answer *ans)
@@ -954,13 +1054,15 @@ static void pull_page_done(struct daraja *d, struct req *r, struct answer *ans)
 	if (p->pages == 1 && ans->page.no_records)
 		p->none = true;
 	long added = pull_add(p, &ans->page);
+	unsigned offset = added > 0 ? pull_next_offset(r, &ans->page) : 0;
+	bool last = ans->page.no_records || added == 0;
 	daraja_pull_answer_release(&ans->page);
 	if (added < 0) {
 		pos_err_set(&r->res.err, POS_E_NOMEM, daraja_api_label(r->api), NULL);
 		finish(d, r, DARAJA_UNKNOWN);
 		return;
 	}
-	if (ans->page.no_records || added == 0) {
+	if (last) {
 		finish(d, r, DARAJA_OK);
 		return;
 	}
@@ -974,7 +1076,7 @@ static void pull_page_done(struct daraja *d, struct req *r, struct answer *ans)
 	struct daraja_pull_query_req q = {.shortcode = r->pull_shortcode,
 	                                  .start = r->pull_start, .end = r->pull_end};
 	char *json = NULL;
-	if (daraja_build_pull_query(&d->c, &q, p->pages, &json, &e) != POS_OK) {
+	if (daraja_build_pull_query(&d->c, &q, offset, &json, &e) != POS_OK) {
 		r->res.err = e;
 		finish(d, r, DARAJA_REFUSED);
 		return;

@@ -117,8 +117,12 @@ static void after_send(struct daraja_verdict *v, bool money,
 
 static bool success_code(enum daraja_api api, const char *rc)
 {
-	if (api == DARAJA_API_PULL_QUERY || api == DARAJA_API_PULL_REGISTER)
-		return str_eq(rc, "1000") || str_eq(rc, "1001") || str_eq(rc, "0");
+	/* Pull query: 1001 is "no records" (an answer, reported as such);
+	 * Pull register: 1001 is "already registered" or "failed": refused. */
+	if (api == DARAJA_API_PULL_QUERY)
+		return str_eq(rc, "1000") || str_eq(rc, "1001");
+	if (api == DARAJA_API_PULL_REGISTER)
+		return str_eq(rc, "1000");
 	if (api == DARAJA_API_QR)
 		return str_eq(rc, "00") || str_eq(rc, "0");
 	/* OAuth has no ResponseCode. */

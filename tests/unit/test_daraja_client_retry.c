@@ -130,6 +130,7 @@ static const struct row rows[] = {
 	{"pull: 1000", ANSWER(PULL, "1000"), DARAJA_OK, DARAJA_OK, false, false, POS_OK},
 	{"pull: 1001 (no records)", ANSWER(PULL, "1001"), DARAJA_OK, DARAJA_OK, false, false, POS_OK},
 	{"pull register: 1000", ANSWER(PULLREG, "1000"), DARAJA_OK, DARAJA_OK, false, false, POS_OK},
+	{"pull register: 1001 (already registered)", ANSWER(PULLREG, "1001"), DARAJA_REFUSED, DARAJA_REFUSED, false, false, POS_E_DARAJA},
 	{"oauth: token", {.api = OAUTH, .http_status = 200, .answer_parsed = true}, DARAJA_OK, DARAJA_OK, false, false, POS_OK},
 };
 
