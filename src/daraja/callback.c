@@ -474,8 +474,8 @@ static enum pos_status result_common(const struct dj_doc *doc, enum result_kind 
 			if (!m)
 				continue;
 			pos_err_set(err, POS_E_INVALID, params->path,
-			            "holds \"%s\", a %s key, but the body came as a %s", m,
-			            kinds[k].what, doc->what);
+			            "holds \"%s\", a key of the %s, but the body came as a %s",
+			            m, kinds[k].what, doc->what);
 			pos_err_hint(err, "A ResultURL or QueueTimeOutURL was given to the wrong "
 			                  "kind of request: check each request type's URLs. The "
 			                  "body was not recorded.");

@@ -59,8 +59,8 @@ struct dj_doc {
 	cJSON *root;               /* owned */
 };
 
-/* Check, copy and parse body[0..len). max_body 0 means the caller's default
- * has already been applied by the caller; it must be > 0 here. On success the
+/* Check, copy and parse body[0..len), refusing more than max_body bytes
+ * (callers pass their default; 0 means no cap below 2 GiB). On success the
  * caller owns doc and must dj_release() it; on failure doc is released. */
 enum pos_status dj_parse(struct dj_doc *doc, const char *what, const char *body,
                          size_t len, size_t max_body, struct pos_err *err);

@@ -78,8 +78,8 @@ static enum pos_status scan_fail(struct scan *sc, enum pos_status code,
                                  const char *why)
 {
 	return pos_err_set(sc->err, code, "body",
-	                   "%s is not valid JSON at byte %zu: %s", sc->what, sc->i,
-	                   why);
+	                   "the %s body was refused at byte %zu: %s", sc->what,
+	                   sc->i, why);
 }
 
 static bool is_ws(char c)

@@ -201,9 +201,13 @@ static enum pos_status refusal(const char *what, const struct daraja_api_error *
 {
 	enum pos_status code =
 		e->cls == DARAJA_APIERR_THROTTLED ? POS_E_THROTTLED : POS_E_DARAJA;
-	pos_err_set(err, code, "daraja", "Daraja refused the %s: %s%s%s (HTTP %ld)", what,
-	            e->code[0] ? e->code : "no code", e->message[0] ? " " : "", e->message,
-	            e->http_status);
+	if (str_starts_with(e->code, "HTTP "))
+		pos_err_set(err, code, "daraja", "Daraja refused the %s: %s %s", what, e->code,
+		            e->message);
+	else
+		pos_err_set(err, code, "daraja", "Daraja refused the %s: %s%s%s (HTTP %ld)", what,
+		            e->code[0] ? e->code : "no code", e->message[0] ? " " : "", e->message,
+		            e->http_status);
 	pos_err_hint(err, "%s", daraja_api_error_class_hint(e->cls));
 	return code;
 }
@@ -268,9 +272,16 @@ static enum pos_status answer(const char *what, long http, const char *body,
 		                 "the %s is %s; a JSON object is expected", what,
 		                 dj_type_name(doc.root));
 	} else if (has_error_code(doc.root)) {
-		st = envelope_from_doc(&doc, http, e, err);
-		if (st == POS_OK)
+		st = envelope_from_doc(&doc, http, e, &perr);
+		if (st == POS_OK) {
 			st = refusal(what, e, err);
+		} else if (!ok_http) {
+			/* A refusal all the same; the status says what kind. */
+			dj_release(&doc);
+			return http_refusal(what, http, body, len, e, err);
+		} else if (err) {
+			*err = perr;
+		}
 	} else if (!ok_http) {
 		dj_release(&doc);
 		return http_refusal(what, http, body, len, e, err);

@@ -256,11 +256,17 @@ static const struct answer_case cases[] = {
 	{"envelope keys in capitals", K_PUSH, 400, "{\"RequestID\":\"r\",\"ErrorCode\":\"400.002.02\",\"ErrorMessage\":\"Bad Request - Invalid Amount\"}", POS_E_DARAJA, DARAJA_APIERR_INVALID_FIELD, NULL},
 	{"envelope on HTTP 200", K_ASYNC, 200, ENV("500.003.02", "Spike Arrest"), POS_E_THROTTLED, DARAJA_APIERR_THROTTLED, NULL},
 	{"envelope code number", K_PUSH, 400, "{\"errorCode\":400,\"errorMessage\":\"x\"}", POS_E_DARAJA, DARAJA_APIERR_INVALID_FIELD, NULL},
-	{"envelope code object", K_PUSH, 400, "{\"errorCode\":{},\"errorMessage\":\"x\"}", POS_E_INVALID, 0, "errorCode"},
-	{"envelope code empty", K_PUSH, 400, "{\"errorCode\":\"\",\"errorMessage\":\"x\"}", POS_E_EMPTY, 0, "errorCode"},
-	{"envelope code case twice", K_PUSH, 400, "{\"errorCode\":\"400.002.02\",\"ErrorCode\":\"500.003.02\"}", POS_E_DUPLICATE, 0, "errorCode"},
-	{"envelope message list", K_PUSH, 400, "{\"errorCode\":\"400.002.02\",\"errorMessage\":[]}", POS_E_INVALID, 0, "errorMessage"},
-	{"envelope message ESC", K_PUSH, 400, "{\"errorCode\":\"400.002.02\",\"errorMessage\":\"\\u001b[31m\"}", POS_E_INVALID, 0, "errorMessage"},
+	/* A malformed envelope on a refusal status is still a refusal (by status);
+	 * on a 2xx status it is an answer we do not understand. */
+	{"envelope code object", K_PUSH, 400, "{\"errorCode\":{},\"errorMessage\":\"x\"}", POS_E_DARAJA, DARAJA_APIERR_INVALID_FIELD, NULL},
+	{"envelope code empty", K_PUSH, 500, "{\"errorCode\":\"\",\"errorMessage\":\"x\"}", POS_E_DARAJA, DARAJA_APIERR_SERVER, NULL},
+	{"envelope code case twice", K_PUSH, 429, "{\"errorCode\":\"400.002.02\",\"ErrorCode\":\"500.003.02\"}", POS_E_THROTTLED, DARAJA_APIERR_THROTTLED, NULL},
+	{"envelope message ESC", K_PUSH, 401, "{\"errorCode\":\"400.002.02\",\"errorMessage\":\"\\u001b[31m\"}", POS_E_DARAJA, DARAJA_APIERR_AUTH, NULL},
+	{"200 envelope code object", K_PUSH, 200, "{\"errorCode\":{},\"errorMessage\":\"x\"}", POS_E_INVALID, 0, "errorCode"},
+	{"200 envelope code empty", K_PUSH, 200, "{\"errorCode\":\"\",\"errorMessage\":\"x\"}", POS_E_EMPTY, 0, "errorCode"},
+	{"200 envelope code case twice", K_PUSH, 200, "{\"errorCode\":\"400.002.02\",\"ErrorCode\":\"500.003.02\"}", POS_E_DUPLICATE, 0, "errorCode"},
+	{"200 envelope message list", K_PUSH, 200, "{\"errorCode\":\"400.002.02\",\"errorMessage\":[]}", POS_E_INVALID, 0, "errorMessage"},
+	{"200 envelope message ESC", K_PUSH, 200, "{\"errorCode\":\"400.002.02\",\"errorMessage\":\"\\u001b[31m\"}", POS_E_INVALID, 0, "errorMessage"},
 	/* Non-JSON refusals: the status decides the class. */
 	{"502 HTML", K_PUSH, 502, "<html><body>Bad Gateway</body></html>", POS_E_DARAJA, DARAJA_APIERR_SERVER, NULL},
 	{"503 empty", K_ASYNC, 503, "", POS_E_DARAJA, DARAJA_APIERR_SERVER, NULL},
