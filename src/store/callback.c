@@ -158,7 +158,7 @@ static void copy_in(const struct store_callback *cb, struct cb_copy *c,
 	copy_lenient(c->result_desc, sizeof c->result_desc, cb->result_desc);
 	copy_lenient(c->payer_name, sizeof c->payer_name, cb->payer_name);
 	if (c->has_amount && c->amount_minor < 0 && !reason[0])
-		str_fmt(reason, reasonsz, "%lld is negative", (long long)c->amount_minor);
+		str_fmt(reason, reasonsz, "amount: %lld is negative", (long long)c->amount_minor);
 }
 
 /* Load an archived callback's typed fields back into c. */
@@ -344,7 +344,7 @@ static bool contradicts(struct store *st, const struct store_txn *t,
 		char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX];
 		money_text(c->amount_minor, t->currency, a, sizeof a);
 		money_text(t->amount_minor, t->currency, b, sizeof b);
-		str_fmt(why, whysz, "the callback says %s but %s was for %s", a,
+		str_fmt(why, whysz, "amount: the callback says %s but %s was for %s", a,
 		        t->public_id, b);
 		return true;
 	}
@@ -757,7 +757,7 @@ static enum pos_status matching_orphans(struct store *st, const struct store_txn
                                         int64_t *ids, size_t *n, struct pos_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_CB_ORPHANS, err);
-	int rc;
+	int rc = SQLITE_DONE;
 	*n = 0;
 	if (!s)
 		return err ? err->code : POS_E_STORE;
@@ -877,7 +877,7 @@ enum pos_status store_callback_ids_for(struct store *st, int64_t txn_id,
                                        struct pos_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_CB_FOR_TXN, err);
-	int rc;
+	int rc = SQLITE_DONE;
 	*n = 0;
 	if (!s)
 		return err ? err->code : POS_E_STORE;

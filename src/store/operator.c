@@ -314,7 +314,7 @@ enum pos_status store_audit_list(struct store *st, size_t limit, store_audit_fn 
                                  void *ctx, struct pos_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_LIST, err);
-	int rc;
+	int rc = SQLITE_DONE;
 	if (!s)
 		return err ? err->code : POS_E_STORE;
 	sqlite3_bind_int64(s, 1, limit > INT32_MAX ? INT32_MAX : (int64_t)limit);
@@ -340,7 +340,7 @@ enum pos_status store_audit_verify(struct store *st, struct pos_err *err)
 {
 	char prev[HASH_HEX], want[HASH_HEX];
 	enum pos_status prc = POS_OK;
-	int rc;
+	int rc = SQLITE_DONE;
 	sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_ALL, err);
 	if (!s)
 		return err ? err->code : POS_E_STORE;

@@ -154,7 +154,7 @@ enum pos_status store_outbox_read(struct store *st, const char *backend,
 	if (prc != POS_OK)
 		return prc;
 	sqlite3_stmt *s = store_stmt(st, SQL_OUTBOX_READ, err);
-	int rc;
+	int rc = SQLITE_DONE;
 	if (!s)
 		return err ? err->code : POS_E_STORE;
 	sqlite3_bind_text(s, 1, backend, -1, SQLITE_STATIC);

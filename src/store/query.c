@@ -166,7 +166,7 @@ enum pos_status store_txn_history(struct store *st, const struct store_filter *f
 	char sql[SQL_MAX];
 	sqlite3_stmt *s = NULL;
 	enum pos_status prc;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	*n = 0;
 	if (more)
@@ -215,7 +215,7 @@ enum pos_status store_debug_explain_history(struct store *st,
 	char sql[SQL_MAX + 32];
 	sqlite3_stmt *s = NULL;
 	enum pos_status prc;
-	int rc;
+	int rc = SQLITE_DONE;
 	size_t w = 0;
 
 	if (!f)

@@ -63,7 +63,7 @@ static enum pos_status read_rows(struct store *st, struct store_day_report *rep,
 {
 	size_t cap = 0;
 	enum pos_status prc = POS_OK;
-	int rc;
+	int rc = SQLITE_DONE;
 	sqlite3_stmt *s = store_stmt(st, SQL_REPORT_ROWS, err);
 	if (!s)
 		return err ? err->code : POS_E_STORE;

@@ -603,7 +603,7 @@ enum pos_status store_txn_timeline(struct store *st, int64_t txn_id,
                                    struct pos_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_TIMELINE_LIST, err);
-	int rc;
+	int rc = SQLITE_DONE;
 	if (!s)
 		return err ? err->code : POS_E_STORE;
 	sqlite3_bind_int64(s, 1, txn_id);
