@@ -1239,8 +1239,9 @@ unsigned daraja_perform(struct daraja *d)
 			r->cb(r->user, &r->res);
 		req_free(r);
 	}
-	/* Transfers added above get going without waiting for another poll. */
-	curl_multi_perform(d->multi, &running);
+	/* No curl_multi_perform() after the messages are read: a transfer it
+	 * finished would sit unread while the next poll sleeps. Transfers added
+	 * above make curl_multi_timeout() 0, so the next poll returns at once. */
 	return d->outstanding;
 }
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "daraja/client.h"
 
@@ -70,7 +71,7 @@ static void sim_start(struct sim *s, const char *listen, const char *const extra
 	static unsigned n;
 	str_fmt(s->log, sizeof s->log, "%s/sim%u.log", g_dir, n++);
 	const char *argv[32] = {prog, "--listen", listen, "--admin", "--seed", "7",
-	                        "--callback-delay-ms", "100", "--prompt-ttl-ms", "400",
+	                        "--callback-delay-ms", "100", "--prompt-ttl-ms", "1500",
 	                        "--log-level", "warn"};
 	size_t argc = 12;
 	for (size_t i = 0; extra && extra[i] && argc + 1 < N_ELEMS(argv); i++)
@@ -123,13 +124,14 @@ static void sim_stop(struct sim *s)
 	if (s->pid <= 0)
 		return;
 	kill(s->pid, SIGTERM);
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 50; i++) {
 		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
 			s->pid = 0;
 			return;
 		}
 		sleep_ms(20);
 	}
+	fprintf(stderr, "# daraja-sim did not stop within 1 s of SIGTERM: killed\n");
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	s->pid = 0;
@@ -320,6 +322,10 @@ static int setup(void **state)
 	str_fmt(g_dir, sizeof g_dir, "/tmp/client-sim.XXXXXX");
 	assert_non_null(mkdtemp(g_dir));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* CLIENT_SIM_LOG=FILE keeps the client's log (secrets masked). */
+	const char *logf = getenv("CLIENT_SIM_LOG");
+	if (logf && *logf)
+		log_open(logf, LOG_DEBUG, NULL);
 	static const char *const extra[] = {"--pull-page-size", "2", NULL};
 	sim_start(&f->sim, "127.0.0.1:0", extra);
 
@@ -458,7 +464,7 @@ static void test_stk_lock_refused(void **state)
 	assert_int_equal(count_requests(&f->sim, "/mpesa/stkpush/v1/processrequest"), before + 1);
 	daraja_result_release(&a);
 	daraja_result_release(&b);
-	sleep_ms(450); /* let the prompt expire for later tests */
+	sleep_ms(1600); /* let the prompt expire for later tests */
 }
 
 /* ---- initiator APIs ----------------------------------------------------------------------------------- */
@@ -620,12 +626,17 @@ static void test_c2b_pull_qr(void **state)
 		expect(&r, DARAJA_OK, "C2B simulate");
 		daraja_result_release(&r);
 	}
-	sleep_ms(400); /* the payments complete after the callback delay */
-
+	/* The payments complete after the callback delay. */
 	struct daraja_pull_query_req q = {.shortcode = "600000", .start = start,
 	                                  .end = clock_now() + 60};
-	daraja_pull_query_wait(f->d, &q, &r);
-	expect(&r, DARAJA_OK, "Pull query");
+	for (int i = 0; i < 50; i++) {
+		sleep_ms(100);
+		daraja_pull_query_wait(f->d, &q, &r);
+		expect(&r, DARAJA_OK, "Pull query");
+		if (r.as.pull.n_records >= 5)
+			break;
+		daraja_result_release(&r);
+	}
 	assert_false(r.as.pull.none);
 	assert_false(r.as.pull.truncated);
 	if (r.as.pull.n_records != 5)
@@ -769,7 +780,7 @@ static void test_expired_token_refreshed_once(void **state)
 {
 	(void)state;
 	struct sim s2 = {0};
-	static const char *const extra[] = {"--token-ttl", "1", NULL};
+	static const char *const extra[] = {"--token-ttl", "2", NULL};
 	sim_start(&s2, "127.0.0.1:0", extra);
 	struct ctl ctl = {0};
 	struct daraja *d = client_new(s2.url, &ctl, NULL, 3);
@@ -777,8 +788,8 @@ static void test_expired_token_refreshed_once(void **state)
 	daraja_oauth_wait(d, &r);
 	expect(&r, DARAJA_OK, "first token");
 	daraja_result_release(&r);
-	sleep_ms(1300); /* the simulator's token is now expired ... */
-	ctl.offset -= 1300; /* ... the client's clock says it is not */
+	sleep_ms(2200); /* the simulator's token is now expired ... */
+	ctl.offset -= 2200; /* ... the client's clock says it is not */
 
 	struct daraja_stk_push_req req = {
 		.phone = "0708374149", .amount = 10, .account_ref = "INV-9",
