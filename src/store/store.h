@@ -98,15 +98,16 @@ struct store;
 /* Whether two phone numbers denote the same subscriber, when the one a
  * callback shows may be masked ("2547 ***** 678") or hashed (SHA-256 hex).
  * `recorded` is the full number we sent. Return true when they match or when
- * `shown` cannot be compared. Supplied by the caller (core's phone rules). */
+ * `shown` cannot be compared. Optional: see store_opts.phone_match. */
 typedef bool (*store_phone_match_fn)(const char *recorded, const char *shown,
                                      void *ctx);
 
 struct store_opts {
 	bool read_only;          /* open for reading only; never migrates */
 	int busy_timeout_ms;     /* wait this long for another writer; 0 = 5000 */
-	/* How callbacks' phone numbers are compared with ours. NULL: only a
-	 * shown number made of digits alone is compared, exactly. */
+	/* How callbacks' phone numbers are compared with ours. NULL: core's
+	 * phone_matches_shown() (full, masked or hashed; only a definite
+	 * mismatch counts). */
 	store_phone_match_fn phone_match;
 	void *phone_match_ctx;
 	/* Tests only: cap the database at this many pages to simulate a full
