@@ -97,48 +97,6 @@ static enum pos_status get_receipt(const struct dj_doc *doc, const cJSON *node,
 	return st;
 }
 
-static enum daraja_msisdn_kind msisdn_classify(const char *s)
-{
-	size_t n = strlen(s), digits = 0, hex = 0, stars = 0, other = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= '0' && c <= '9')
-			digits++, hex++;
-		else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
-			hex++;
-		else if (c == '*')
-			stars++;
-		else if (c != ' ')
-			other++;
-	}
-	if (n == 64 && hex == 64)
-		return DARAJA_MSISDN_HASHED;
-	if (digits == n && n >= 9 && n <= 15)
-		return DARAJA_MSISDN_DIGITS;
-	if (stars > 0 && digits > 0 && other == 0 && hex == digits)
-		return DARAJA_MSISDN_MASKED;
-	return DARAJA_MSISDN_OTHER;
-}
-
-/* A phone number: digits as a number, or text (digits, masked, hashed...). */
-static enum pos_status get_msisdn(const struct dj_doc *doc, const cJSON *node,
-                                  const char *path, struct daraja_msisdn *out,
-                                  struct pos_err *err)
-{
-	enum pos_status st;
-	bool present = false;
-	out->kind = DARAJA_MSISDN_ABSENT;
-	out->text[0] = '\0';
-	if (node && cJSON_IsNumber(node))
-		st = dj_digits(doc, node, path, 0, 9, 15, out->text, sizeof out->text,
-		               &present, err);
-	else
-		st = dj_text(doc, node, path, 0, out->text, sizeof out->text, &present, err);
-	if (st == POS_OK && present)
-		out->kind = msisdn_classify(out->text);
-	return st;
-}
-
 /* A 12-14 digit date (number or text), read as YYYYMMDDHHmmss when 14. */
 static enum pos_status get_time14(const struct dj_doc *doc, const cJSON *node,
                                   const char *path, unsigned flags, size_t min,
@@ -307,7 +265,7 @@ static enum pos_status stk_from_doc(const struct dj_doc *doc, void *vout, bool f
 		dj_list_find(&items, "TransactionDate", &found, &v, path);
 		TRY(get_time14(doc, v, path, 0, 12, &out->transaction_date, err));
 		dj_list_find(&items, "PhoneNumber", &found, &v, path);
-		TRY(get_msisdn(doc, v, path, &out->phone, err));
+		TRY(dj_msisdn(doc, v, path, &out->phone, err));
 	}
 	if (out->outcome == DARAJA_OUTCOME_SUCCESS) {
 		if (!out->amount.present)
@@ -853,7 +811,7 @@ static enum pos_status c2b_from_doc(const struct dj_doc *doc, void *vout,
 	              &out->org_account_balance.minor, &out->org_account_balance.present,
 	              err));
 	TRY(dj_member(root, "MSISDN", false, "", &v, err));
-	TRY(get_msisdn(doc, v, "MSISDN", &out->msisdn, err));
+	TRY(dj_msisdn(doc, v, "MSISDN", &out->msisdn, err));
 	for (size_t i = 0; i < N_ELEMS(texts); i++) {
 		TRY(dj_member(root, texts[i].name, false, "", &v, err));
 		TRY(dj_text(doc, v, texts[i].name, DJ_NUMBER_OK, (char *)out + texts[i].off,

@@ -37,6 +37,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/status.h"
+#include "daraja/callback.h"
 
 enum {
 	DJ_DEPTH_MAX = 32,         /* [ and { levels */
@@ -179,5 +180,13 @@ void dj_quote(char *out, size_t outsz, const char *s, size_t n);
  * POS_E_INVALID naming path when the date is impossible. */
 enum pos_status dj_timestamp(const char *text, const char *path, time_t *out,
                              struct pos_err *err);
+
+/* A phone number as Daraja shows it: digits as a number (9-15 of them), or
+ * text of at most DARAJA_MSISDN_LEN bytes, classified: all digits, masked
+ * ('*', digits and spaces), 64 hex chars (SHA-256), or other. */
+enum daraja_msisdn_kind dj_msisdn_classify(const char *s);
+enum pos_status dj_msisdn(const struct dj_doc *doc, const cJSON *node,
+                          const char *path, struct daraja_msisdn *out,
+                          struct pos_err *err);
 
 #endif

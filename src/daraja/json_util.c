@@ -905,3 +905,46 @@ enum pos_status dj_timestamp(const char *text, const char *path, time_t *out,
 	                   "\"%s\" is not a real date and time (YYYYMMDDHHmmss, Nairobi time)",
 	                   q);
 }
+
+enum daraja_msisdn_kind dj_msisdn_classify(const char *s)
+{
+	size_t n = strlen(s), digits = 0, hex = 0, stars = 0, other = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (is_digit(c))
+			digits++, hex++;
+		else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			hex++;
+		else if (c == '*')
+			stars++;
+		else if (c != ' ')
+			other++;
+	}
+	if (n == 0)
+		return DARAJA_MSISDN_ABSENT;
+	if (n == 64 && hex == 64)
+		return DARAJA_MSISDN_HASHED;
+	if (digits == n && n >= 9 && n <= 15)
+		return DARAJA_MSISDN_DIGITS;
+	if (stars > 0 && digits > 0 && other == 0 && hex == digits)
+		return DARAJA_MSISDN_MASKED;
+	return DARAJA_MSISDN_OTHER;
+}
+
+enum pos_status dj_msisdn(const struct dj_doc *doc, const cJSON *node,
+                          const char *path, struct daraja_msisdn *out,
+                          struct pos_err *err)
+{
+	enum pos_status st;
+	bool present = false;
+	out->kind = DARAJA_MSISDN_ABSENT;
+	out->text[0] = '\0';
+	if (node && cJSON_IsNumber(node))
+		st = dj_digits(doc, node, path, 0, 9, 15, out->text, sizeof out->text,
+		               &present, err);
+	else
+		st = dj_text(doc, node, path, 0, out->text, sizeof out->text, &present, err);
+	if (st == POS_OK && present)
+		out->kind = dj_msisdn_classify(out->text);
+	return st;
+}

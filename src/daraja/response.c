@@ -649,23 +649,13 @@ static enum pos_status pull_record(const struct dj_doc *doc, const cJSON *obj,
 	TRY(dj_amount(doc, v, path, 0, &r->amount.minor, &r->amount.present, err));
 	TRY(dj_member(obj, "msisdn", true, parent, &v, err));
 	dj_path(path, sizeof path, parent, "msisdn");
-	r->msisdn.kind = DARAJA_MSISDN_ABSENT;
-	if (v && cJSON_IsNumber(v)) {
-		TRY(dj_digits(doc, v, path, 0, 9, 15, r->msisdn.text, sizeof r->msisdn.text, NULL,
-		              err));
-		r->msisdn.kind = DARAJA_MSISDN_DIGITS;
-	} else {
-		bool present;
-		TRY(dj_text(doc, v, path, 0, r->msisdn.text, sizeof r->msisdn.text, &present, err));
-		if (present)
-			r->msisdn.kind = str_is_digits(r->msisdn.text) ? DARAJA_MSISDN_DIGITS
-			                                               : DARAJA_MSISDN_OTHER;
-	}
+	TRY(dj_msisdn(doc, v, path, &r->msisdn, err));
 out:
 	return st;
 }
 
-/* Call fn on each record of Response: a list of objects or of lists. */
+/* Count (records NULL) or read the records of Response: a list of objects
+ * or of lists of objects. */
 static enum pos_status pull_walk(const struct dj_doc *doc, const cJSON *list,
                                  struct daraja_pull_record *records, size_t *n,
                                  struct pos_err *err)

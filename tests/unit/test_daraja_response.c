@@ -184,6 +184,18 @@ static void test_documented_answers(void **state)
 	daraja_pull_answer_release(&a.pull);
 	assert_null(a.pull.records);
 
+	/* Pull carries full numbers; a masked or hashed one is still classified. */
+	static const char PULL_MASKED[] =
+		"{\"ResponseCode\":\"1000\",\"Response\":[{\"TransactionID\":\"A1\",\"Amount\":\"1\","
+		"\"MSISDN\":\"2547 ***** 126\"},{\"transactionId\":\"B2\",\"msisdn\":"
+		"\"7132104d6aae9c3fac82095a42c2817952bca48e09d98d5bf4ac08218982fb90\"}]}";
+	assert_int_equal(run(K_PULL, 200, PULL_MASKED, strlen(PULL_MASKED), &a, &err), POS_OK);
+	assert_int_equal(a.pull.n_records, 2);
+	assert_int_equal(a.pull.records[0].msisdn.kind, DARAJA_MSISDN_MASKED);
+	assert_int_equal(a.pull.records[1].msisdn.kind, DARAJA_MSISDN_HASHED);
+	assert_false(a.pull.records[1].amount.present);
+	daraja_pull_answer_release(&a.pull);
+
 	assert_int_equal(run(K_PULL, 200, PULL_NONE, strlen(PULL_NONE), &a, &err), POS_OK);
 	assert_true(a.pull.no_records);
 	assert_int_equal(a.pull.n_records, 0);
