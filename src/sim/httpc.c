@@ -37,8 +37,13 @@ bool sim_url_parse(const char *url, struct sim_url *out)
 		he = close;
 		p = close + 1;
 	} else {
-		while (*p && *p != ':' && *p != '/' && *p != '?')
+		while (*p && *p != ':' && *p != '/' && *p != '?') {
+			char c = *p;
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
+				return false;
 			p++;
+		}
 		he = p;
 	}
 	if (he == hs || !str_copyn(out->host, sizeof out->host, hs, (size_t)(he - hs)))
@@ -58,9 +63,12 @@ bool sim_url_parse(const char *url, struct sim_url *out)
 	}
 	if (*p != '\0' && *p != '/' && *p != '?')
 		return false;
+	size_t n = strcspn(p, "#"); /* a fragment is never sent */
+	if (n == 0)
+		return str_copy(out->path, sizeof out->path, "/");
 	if (*p == '?')
-		return str_fmt(out->path, sizeof out->path, "/%s", p);
-	return str_copy(out->path, sizeof out->path, *p ? p : "/");
+		return str_fmt(out->path, sizeof out->path, "/%.*s", (int)n, p);
+	return str_copyn(out->path, sizeof out->path, p, n);
 }
 
 static int remaining(int64_t deadline)

@@ -25,6 +25,11 @@ enum { SIM_JSON_MAX_DEPTH = 32 };
  * cJSON_Parse: cJSON recurses once per level on a small handler stack. */
 bool sim_json_depth_ok(const char *s, size_t n, unsigned max_depth);
 
+/* True when [s, s+n) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF) and holds no NUL byte: JSON text must be
+ * UTF-8, and a NUL would cut the text short inside the parser. */
+bool sim_json_text_ok(const char *s, size_t n);
+
 enum sim_jkind {
 	SIM_J_MISSING,   /* key absent, or null */
 	SIM_J_STRING,

@@ -253,6 +253,12 @@ static bool take_body(struct sim_req *r, struct mg_connection *conn,
 		sim_req_outcome(r, "rejected: JSON nested too deeply");
 		return false;
 	}
+	if (!sim_json_text_ok(text, len)) {
+		free(text);
+		sim_reply_payload(r);
+		sim_req_outcome(r, "rejected: body is not UTF-8 text");
+		return false;
+	}
 	r->body = cJSON_ParseWithLength(text, len);
 	free(text);
 	if (!cJSON_IsObject(r->body)) {
