@@ -324,8 +324,8 @@ static const char *kind_marker(const struct dj_list *params, enum result_kind k)
 
 /* Result.ResultParameters.ResultParameter, or the inverted doc shape
  * Result.ResultParameter.ResultParameters. Either level may be absent.
- * Messages name the list "ResultParameter" in both shapes, which keeps
- * "ResultParameter[B2CRecipientIsRegisteredCustomer]" within pos_err.field. */
+ * Messages name the list by its own key only ("ResultParameter[Amount]"),
+ * which keeps the longest names within pos_err.field. */
 static enum pos_status open_params(const cJSON *res, struct dj_list *params,
                                    bool *has, struct pos_err *err)
 {
@@ -345,7 +345,7 @@ static enum pos_status open_params(const cJSON *res, struct dj_list *params,
 	} else if (inverted) {
 		TRY(dj_member(inverted, "ResultParameters", false, "Result.ResultParameter",
 		              &inner, err));
-		TRY(dj_list_open(inner, "Key", "ResultParameter", DARAJA_ITEMS_MAX, params, err));
+		TRY(dj_list_open(inner, "Key", "ResultParameters", DARAJA_ITEMS_MAX, params, err));
 	} else {
 		TRY(dj_list_open(NULL, "Key", "ResultParameter", DARAJA_ITEMS_MAX, params, err));
 	}

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/status.h"
 #include "daraja/callback.h"
 
@@ -1222,6 +1224,88 @@ static void test_c2b_cases(void **state)
 	assert_non_null(strstr(err.msg, "five"));
 }
 
+/* ---- wrong types for each required field -------------------------------------------------- */
+
+/* Take a valid fixture, replace (or remove) one required field with each
+ * wrong type, and expect a refusal that names the field. */
+static void test_required_fields_wrong_types(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		enum daraja_cb_route route;
+		const char *path[4];   /* object keys from the root */
+		const char *wrong;     /* JSON values, '|'-separated; "-" = remove */
+	} rows[] = {
+		{"stk_success.json", DARAJA_CB_STK, {"Body"}, "-|null|[]|\"x\"|1|true"},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback"}, "-|null|[]|\"x\"|1"},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback", "MerchantRequestID"}, "-|null|\"\"|{}|[]|1|true"},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback", "CheckoutRequestID"}, "-|null|\"\"|{}|[\"ws_CO_1\"]|1|false"},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback", "ResultCode"}, "-|null|\"\"|{}|[]|true|1.5|-1|1e400|\"0 \""},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback", "CallbackMetadata"}, "-|null|[]|\"x\"|1"},
+		{"stk_success.json", DARAJA_CB_STK, {"Body", "stkCallback", "ResultDesc"}, "{}|[]|1|true"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result"}, "-|null|[]|\"x\"|1"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "ResultCode"}, "-|null|\"\"|{}|[]|true|0.0|-0"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "ConversationID"}, "-|null|\"\"|{}|[]|1|true"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "OriginatorConversationID"}, "-|null|\"\"|{}|[]|1|true"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "ResultParameters"}, "-|null|[]|\"x\"|1"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "ResultParameters", "ResultParameter"}, "-|null|\"x\"|1|[1]|[[]]"},
+		{"b2c_success.json", DARAJA_CB_B2C_RESULT, {"Result", "ResultType"}, "{}|[]|true|1.5|-1|\"x\""},
+		{"status_completed.json", DARAJA_CB_STATUS_RESULT, {"Result", "ResultCode"}, "-|{}|[]|true"},
+		{"balance_success.json", DARAJA_CB_BALANCE_RESULT, {"Result", "ResultParameters"}, "-|null|[]"},
+		{"balance_inverted_shape.json", DARAJA_CB_BALANCE_RESULT, {"Result", "ResultParameter", "ResultParameters"}, "-|null|\"x\"|[1]"},
+		{"reversal_success.json", DARAJA_CB_REVERSAL_RESULT, {"Result", "ConversationID"}, "-|{}|[]"},
+		{"c2b_validation.json", DARAJA_CB_C2B_VALIDATION, {"TransID"}, "-|null|\"\"|{}|[]|1|true|\"TC E5\""},
+		{"c2b_validation.json", DARAJA_CB_C2B_VALIDATION, {"TransTime"}, "-|null|\"\"|{}|[]|true|1.5|\"14.03.2025\""},
+		{"c2b_validation.json", DARAJA_CB_C2B_VALIDATION, {"TransAmount"}, "-|null|\"\"|{}|[]|true|\"x\"|-1|1e400"},
+		{"c2b_confirmation_hashed.json", DARAJA_CB_C2B_CONFIRMATION, {"BusinessShortCode"}, "-|null|\"\"|{}|[]|true|1.5|\"60 0984\""},
+		{"c2b_confirmation_hashed.json", DARAJA_CB_C2B_CONFIRMATION, {"MSISDN"}, "{}|[]|true|1.5"},
+		{"c2b_confirmation_hashed.json", DARAJA_CB_C2B_CONFIRMATION, {"OrgAccountBalance"}, "{}|[]|true|\"x\""},
+	};
+	for (size_t i = 0; i < N_ELEMS(rows); i++) {
+		size_t len;
+		char *text = slurp(rows[i].file, &len);
+		char wrong[256];
+		snprintf(wrong, sizeof wrong, "%s", rows[i].wrong);
+		for (char *w = wrong, *next; w; w = next) {
+			next = strchr(w, '|');
+			if (next)
+				*next++ = '\0';
+			cJSON *root = cJSON_Parse(text);
+			assert_non_null(root);
+			cJSON *parent = root;
+			size_t depth = 0;
+			while (depth + 1 < N_ELEMS(rows[i].path) && rows[i].path[depth + 1]) {
+				parent = cJSON_GetObjectItemCaseSensitive(parent, rows[i].path[depth]);
+				assert_non_null(parent);
+				depth++;
+			}
+			const char *key = rows[i].path[depth];
+			if (strcmp(w, "-") == 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+			} else {
+				/* Raw: numbers keep their exact text (1e400, -0, 1.5). */
+				cJSON *v = cJSON_CreateRaw(w);
+				assert_true(cJSON_ReplaceItemInObjectCaseSensitive(parent, key, v));
+			}
+			char *body = cJSON_PrintUnformatted(root);
+			assert_non_null(body);
+			struct daraja_callback cb;
+			struct pos_err err;
+			enum pos_status st = parse_str(rows[i].route, body, &cb, &err);
+			if (st == POS_OK)
+				fail_msg("%s with %s = %s was accepted", rows[i].file, key, w);
+			assert_refusal_explained(&err);
+			if (!strstr(err.field, key) && !strstr(err.msg, key))
+				fail_msg("%s with %s = %s: refusal names \"%s\" (%s)", rows[i].file, key, w,
+				         err.field, err.msg);
+			cJSON_free(body);
+			cJSON_Delete(root);
+		}
+		free(text);
+	}
+}
+
 /* ---- names ------------------------------------------------------------------------------------ */
 
 static void test_route_names(void **state)
@@ -1264,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_never_failure),
 		cmocka_unit_test(test_account_balance_grammar),
 		cmocka_unit_test(test_c2b_cases),
+		cmocka_unit_test(test_required_fields_wrong_types),
 		cmocka_unit_test(test_route_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
