@@ -361,9 +361,8 @@ static enum pos_status conf_init(struct daraja_conf *c, const struct daraja_opts
 	c->timeout_s = o->timeout_s ? o->timeout_s : DARAJA_DEFAULT_TIMEOUT_S;
 	c->connect_timeout_s = o->connect_timeout_s ? o->connect_timeout_s
 	                                            : DARAJA_DEFAULT_CONNECT_TIMEOUT_S;
-	c->max_retries = o->max_retries < 0 ? 0
-	                 : o->max_retries == 0 ? DARAJA_DEFAULT_MAX_RETRIES
-	                                       : (unsigned)o->max_retries;
+	c->max_retries = o->max_retries < 0 ? DARAJA_DEFAULT_MAX_RETRIES
+	                                    : (unsigned)o->max_retries;
 	c->backoff_base_ms = o->backoff_base_ms ? o->backoff_base_ms
 	                                        : DARAJA_DEFAULT_BACKOFF_BASE_MS;
 	c->backoff_cap_ms = o->backoff_cap_ms ? o->backoff_cap_ms

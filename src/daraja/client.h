@@ -150,9 +150,10 @@ struct daraja_extra_fd {
 };
 
 /*
- * Every field may be left zero/NULL for its default, except base_url and the
- * OAuth pair. Strings are copied. Fields an API needs are checked when that
- * API is called (a B2C without cert_path fails naming "[daraja] cert_path").
+ * Every field may be left zero/NULL for its default (max_retries excepted:
+ * 0 means none), except base_url and the OAuth pair. Strings are copied.
+ * Fields an API needs are checked when that API is called (a B2C without
+ * cert_path fails naming "[daraja] cert_path").
  */
 struct daraja_opts {
 	const char *base_url;           /* "https://sandbox.safaricom.co.ke" */
@@ -175,8 +176,9 @@ struct daraja_opts {
 	unsigned timeout_s;             /* whole request; default 30 */
 	unsigned connect_timeout_s;     /* default 10 */
 	int max_retries;                /* resends of a request refused before
-	                                   processing: 0 = default (3);
-	                                   negative = never resend */
+	                                   processing, as [daraja] max_retries:
+	                                   0 = never resend; negative = the
+	                                   default (3) */
 	unsigned backoff_base_ms;       /* default 500 */
 	unsigned backoff_cap_ms;        /* default 8000 */
 	unsigned breaker_failures;      /* consecutive failures to open; default 5 */
