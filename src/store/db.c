@@ -356,6 +356,9 @@ static enum pos_status configure(struct store *st, struct pos_err *err)
 		return rc;
 	if (!st->opts.read_only && (rc = set_wal(st, err)) != POS_OK)
 		return rc;
+	if (st->opts.unsafe_no_sync &&
+	    (rc = pragma(st, "PRAGMA synchronous = OFF;", err)) != POS_OK)
+		return rc;
 	if (st->opts.test_max_pages) {
 		char sql[64];
 		str_fmt(sql, sizeof sql, "PRAGMA max_page_count = %u",

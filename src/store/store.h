@@ -113,6 +113,10 @@ struct store_opts {
 	/* Tests only: cap the database at this many pages to simulate a full
 	 * disk. 0 = no cap. */
 	uint32_t test_max_pages;
+	/* Seeding tools and benchmarks only: commit without waiting for the
+	 * disk (synchronous = OFF). A crash may lose what this connection
+	 * wrote; never set it on a till. */
+	bool unsafe_no_sync;
 };
 
 /* Open (creating it, mode 0600, when missing) and migrate the database at
