@@ -65,6 +65,9 @@ ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 SUPPORT_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(SUPPORT_SRCS))
 ASAN_SUPPORT := $(patsubst tests/%.c,$(ASAN)/obj/tests/%.o,$(SUPPORT_SRCS))
+# Test tools (load generators, seeders) used by shell suites and bench/.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 PLUGIN_SRCS := $(wildcard src/bus/plugins/*.c)
@@ -74,7 +77,7 @@ PROGRAMS := $(BUILD)/mpesa-pos $(BUILD)/daraja-sim
 
 .PHONY: all deps run check unit asan-unit fuzz soak bench screens clean tests fuzz-build
 all: $(PROGRAMS) tests $(PLUGINS)
-tests: $(UNIT_BINS) $(ITEST_BINS)
+tests: $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -142,6 +145,11 @@ $(BUILD)/itests/%: $(BUILD)/obj/tests/integration/%.o $(SUPPORT_OBJS) $(LIBS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(SUPPORT_OBJS) $(LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJS) $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(SUPPORT_OBJS) $(LIBS) $(PKG_LIBS) -ldl
 
 asan-unit: $(ASAN_UNIT)
 
