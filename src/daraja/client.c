@@ -373,8 +373,9 @@ static enum pos_status conf_init(struct daraja_conf *c, const struct daraja_opts
 	                                          : DARAJA_DEFAULT_BREAKER_FAILURES;
 	c->breaker_open_s = o->breaker_open_s ? o->breaker_open_s
 	                                      : DARAJA_DEFAULT_BREAKER_OPEN_S;
-	c->max_response_bytes = o->max_response_bytes ? o->max_response_bytes
-	                                              : DARAJA_DEFAULT_MAX_RESPONSE;
+	/* response.h refuses anything larger anyway. */
+	c->max_response_bytes = o->max_response_bytes && o->max_response_bytes < DARAJA_RESPONSE_MAX
+	                            ? o->max_response_bytes : DARAJA_RESPONSE_MAX;
 	c->pull_max_pages = o->pull_max_pages ? o->pull_max_pages
 	                                      : DARAJA_DEFAULT_PULL_MAX_PAGES;
 	return POS_OK;

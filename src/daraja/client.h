@@ -369,9 +369,10 @@ void daraja_free(struct daraja *d);
 /* Milliseconds until daraja_perform() has work to do (curl's own timers,
  * backoff, the breaker's pause); -1 when idle. */
 int daraja_timeout_ms(struct daraja *d);
-/* Wait up to timeout_ms (shortened to daraja_timeout_ms when sooner) for
- * curl's sockets or any extra fd. Fills extra[i].revents. Returns the number
- * of extra fds with events, or -1 on error. */
+/* Wait up to timeout_ms (negative: no limit of the caller's; shortened to
+ * daraja_timeout_ms when sooner) for curl's sockets or any extra fd (at most
+ * 16). Fills extra[i].revents. Returns the number of extra fds with events,
+ * or -1 on error. */
 int daraja_poll(struct daraja *d, struct daraja_extra_fd *extra, unsigned n,
                 int timeout_ms);
 /* Drive transfers, fire due timers, call completion callbacks. Returns the

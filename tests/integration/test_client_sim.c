@@ -53,6 +53,7 @@ struct sim {
 
 static char g_dir[64];
 static int g_other_tokens; /* OAuth calls by clients other than the fixture's */
+static char g_log[160];
 static char g_cert[128];
 
 static void sleep_ms(long ms)
@@ -322,10 +323,14 @@ static int setup(void **state)
 	str_fmt(g_dir, sizeof g_dir, "/tmp/client-sim.XXXXXX");
 	assert_non_null(mkdtemp(g_dir));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	/* CLIENT_SIM_LOG=FILE keeps the client's log (secrets masked). */
+	/* The client logs at debug into the scratch folder (CLIENT_SIM_LOG=FILE
+	 * keeps it elsewhere); the last test searches it for secrets. */
 	const char *logf = getenv("CLIENT_SIM_LOG");
 	if (logf && *logf)
-		log_open(logf, LOG_DEBUG, NULL);
+		str_copy(g_log, sizeof g_log, logf);
+	else
+		str_fmt(g_log, sizeof g_log, "%s/client.log", g_dir);
+	assert_int_equal(log_open(g_log, LOG_DEBUG, NULL), POS_OK);
 	static const char *const extra[] = {"--pull-page-size", "2", NULL};
 	sim_start(&f->sim, "127.0.0.1:0", extra);
 
@@ -353,6 +358,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	daraja_free(f->d);
 	sim_stop(&f->sim);
+	log_close();
 	char cmd[128];
 	str_fmt(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
 	if (system(cmd) != 0)
@@ -901,6 +907,39 @@ static void test_breaker_unreachable(void **state)
 	sim_stop(&s3);
 }
 
+/* Nothing secret reached the log: not the consumer secret, the passkey, an
+ * initiator password, an Authorization header, a Password or a
+ * SecurityCredential (no long base64 run at all), while the requests were
+ * logged. */
+static void test_no_secret_in_log(void **state)
+{
+	(void)state;
+	FILE *fp = fopen(g_log, "r");
+	assert_non_null(fp);
+	static char text[4 * 1024 * 1024];
+	size_t n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "POST /mpesa/b2c/v3/paymentrequest -> HTTP 200"));
+	assert_non_null(strstr(text, "\"SecurityCredential\":\"[secret]\""));
+	assert_non_null(strstr(text, "\"Password\":\"[secret]\""));
+	static const char *const secrets[] = {"sim-consumer-secret", PASSKEY,
+	                                      "Safaricom999!*!", "not-the-password",
+	                                      "Bearer ", "Basic ", "access_token"};
+	for (size_t i = 0; i < N_ELEMS(secrets); i++)
+		if (strstr(text, secrets[i]))
+			fail_msg("the client log holds \"%s\"", secrets[i]);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+		bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		           (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+		run = b64 ? run + 1 : 0;
+		if (run >= 40)
+			fail_msg("a long base64 run in the client log near byte %zu", i);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_throttled_retried),
 		cmocka_unit_test(test_expired_token_refreshed_once),
 		cmocka_unit_test(test_breaker_unreachable),
+		cmocka_unit_test(test_no_secret_in_log),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
