@@ -55,7 +55,7 @@ static void draw_frame(const struct ui_opts *o, int rows, int cols)
 	mvhline(0, 0, ' ', cols);
 	mvaddnstr(0, 0, left, cols);
 	attroff(COLOR_PAIR(PAIR_HEADER) | A_BOLD);
-	int mx = (cols - (int)strlen(marker)) / 2;
+	int mx = cols - (int)strlen(clock_text) - 2 - (int)strlen(marker);
 	attron(COLOR_PAIR(marker_pair(o->backend)) | A_BOLD | A_REVERSE);
 	mvaddstr(0, mx, marker);
 	attroff(COLOR_PAIR(marker_pair(o->backend)) | A_BOLD | A_REVERSE);
