@@ -209,13 +209,16 @@ struct daraja_opts {
 /* ---- typed requests ---------------------------------------------------------- */
 /* Every string is borrowed for the duration of the start call. Amounts are
  * whole shillings. Phone numbers are given as the cashier typed them
- * (07XX..., +2547..., 2547...) and normalised to 2547XXXXXXXX. */
+ * (07XX..., +2547..., 2547...) and normalised to 2547XXXXXXXX. Remarks left
+ * NULL get a default ("Status query", "Balance query", "Reversal"). Callback
+ * URLs follow core/fields.h (https, or http to a loopback host). */
 
 struct daraja_stk_push_req {
 	const char *phone;        /* pays and receives the prompt */
 	int64_t amount;           /* KES, >= 1 */
-	const char *account_ref;  /* <= 12 chars, shown on the prompt */
-	const char *description;  /* TransactionDesc, 1..13 chars */
+	const char *account_ref;  /* AccountReference: core/fields.h, 1..12
+	                             characters, shown on the prompt */
+	const char *description;  /* TransactionDesc: 1..13 characters */
 	const char *callback_url;
 };
 
@@ -228,8 +231,8 @@ struct daraja_b2c_req {
 	enum fields_b2c_command command; /* default BusinessPayment */
 	const char *phone;
 	int64_t amount;
-	const char *remarks;      /* 1..100 chars */
-	const char *occasion;     /* optional, <= 100 chars */
+	const char *remarks;      /* 1..100 characters; default "Payout" */
+	const char *occasion;     /* optional, <= 100 characters */
 	const char *result_url;
 	const char *timeout_url;  /* QueueTimeOutURL */
 };
@@ -287,8 +290,9 @@ struct daraja_pull_register_req {
 	const char *callback_url;
 };
 
-/* The walk asks page after page (OffSetValue 0, 1, ...) until a page comes
- * back empty or as 1001, or pull_max_pages is reached (truncated). */
+/* The walk asks page after page until a page comes back empty or as 1001,
+ * or pull_max_pages is reached (truncated). Whether OffSetValue counts pages
+ * or rows is found out on the way (docs/daraja-client.md). */
 struct daraja_pull_query_req {
 	const char *shortcode;        /* default: business_shortcode */
 	time_t start;                 /* sent as EAT "YYYY-MM-DD HH:mm:ss" */
