@@ -252,7 +252,16 @@ bool config_hostport_split(const char *hostport, char *host, size_t hostsz,
  * brackets). */
 bool config_host_is_loopback(const char *host);
 
-enum { CONFIG_CIDR_MAX = 64 };
+enum { CONFIG_CIDR_MAX = 64, CONFIG_SAFARICOM_COUNT = 14 };
+/* The callback source addresses integrators have published for Safaricom
+ * (daraja-api.md section 16). In a CIDRS value the word "safaricom" stands
+ * for them; the loaded value holds the addresses. */
+#define CONFIG_SAFARICOM_SOURCES                                               \
+	"196.201.214.200, 196.201.214.206, 196.201.213.114, 196.201.214.207, "    \
+	"196.201.214.208, 196.201.213.44, 196.201.212.127, 196.201.212.138, "     \
+	"196.201.212.129, 196.201.212.136, 196.201.212.74, 196.201.212.69, "      \
+	"196.201.212.128, 196.201.212.132"
+
 struct config_cidr {
 	int family;         /* 4 or 6 */
 	uint8_t addr[16];   /* network order; IPv4 in the first 4 bytes */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -572,6 +573,25 @@ static enum pos_status parse_cidrs(struct parse *ps)
 		value_quote_bytes(s, (size_t)(e - s), item, sizeof item);
 		if (s == e)
 			return fail(ps, "%s has an empty item", ps->q);
+		if ((size_t)(e - s) == 9 && strncasecmp(s, "safaricom", 9) == 0) {
+			/* The word stands for Safaricom's published callback sources. */
+			size_t sl = strlen(CONFIG_SAFARICOM_SOURCES);
+			count += CONFIG_SAFARICOM_COUNT;
+			if (count > CONFIG_CIDR_MAX)
+				return fail(ps, "%s has more than %d items", ps->q, CONFIG_CIDR_MAX);
+			if (o + sl + 3 >= sizeof norm)
+				return fail(ps, "%s is too long", ps->q);
+			if (o) {
+				norm[o++] = ',';
+				norm[o++] = ' ';
+			}
+			memcpy(norm + o, CONFIG_SAFARICOM_SOURCES, sl + 1);
+			o += sl;
+			if (!comma)
+				break;
+			p = comma + 1;
+			continue;
+		}
 		if (++count > CONFIG_CIDR_MAX)
 			return fail(ps, "%s has more than %d items", ps->q, CONFIG_CIDR_MAX);
 		char addr[64];

@@ -11,7 +11,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
-#include "listener/acl.h"
+#include "config/config.h"
+#include "listener/ratelimit.h"
 
 static const struct {
 	const char *path;
@@ -26,8 +27,9 @@ struct listener {
 	struct mg_context *ctx;
 	struct listener_opts opts;
 	char secret[LISTENER_SECRET_MAX_HEX + 1];
-	struct acl allow;
-	struct acl proxies;
+	struct config_cidr allow[CONFIG_CIDR_MAX];
+	struct config_cidr proxies[CONFIG_CIDR_MAX];
+	size_t n_allow, n_proxies;
 	struct ratelimit *rl;
 	int port;
 	char url[64];
@@ -147,7 +149,7 @@ static void client_source(const struct listener *l, struct mg_connection *c,
                           const struct mg_request_info *ri, char out[48])
 {
 	str_copy(out, 48, ri->remote_addr);
-	if (l->proxies.n == 0 || !acl_contains(&l->proxies, ri->remote_addr))
+	if (l->n_proxies == 0 || !config_cidr_match(l->proxies, l->n_proxies, ri->remote_addr))
 		return;
 	const char *xff = mg_get_header(c, "X-Forwarded-For");
 	if (!xff)
@@ -158,9 +160,9 @@ static void client_source(const struct listener *l, struct mg_connection *c,
 		char *comma = strrchr(list, ',');
 		char *item = comma ? comma + 1 : list;
 		str_trim(item);
-		if (!acl_contains(&l->proxies, item)) {
-			uint8_t tmp[16];
-			if (acl_addr_parse(item, tmp))
+		if (!config_cidr_match(l->proxies, l->n_proxies, item)) {
+			struct config_cidr one;
+			if (config_cidr_parse(item, &one, 1) == 1)
 				str_copy(out, 48, item);
 			return;
 		}
@@ -256,7 +258,7 @@ static int handle(struct mg_connection *c, void *cbdata)
 	rq.body = body.data ? body.data : "";
 	rq.body_len = body.len;
 
-	if (l->allow.n > 0 && !acl_contains(&l->allow, rq.source))
+	if (l->n_allow > 0 && !config_cidr_match(l->allow, l->n_allow, rq.source))
 		reject(l, &rq, 403, "source address not allowed", &reply);
 	else if (rq.route == LISTENER_ROUTE_NONE)
 		reject(l, &rq, 404, "no such callback path", &reply);
@@ -286,6 +288,27 @@ static int handle(struct mg_connection *c, void *cbdata)
 	return reply.status;
 }
 
+/* A CIDRS value as config validated it (the word "safaricom" already
+ * expanded); NULL or empty is an empty set. */
+static enum pos_status parse_cidrs(const char *text, const char *field,
+                                   struct config_cidr *out, size_t *n,
+                                   struct pos_err *err)
+{
+	*n = 0;
+	if (!text || !*text)
+		return POS_OK;
+	int got = config_cidr_parse(text, out, CONFIG_CIDR_MAX);
+	if (got < 0) {
+		pos_err_set(err, POS_E_CONFIG, field, "\"%s\" is not a list of addresses or "
+		            "CIDR blocks", text);
+		pos_err_hint(err, "write addresses like 196.201.214.200, blocks like "
+		                  "196.201.212.0/24 or ::1, separated by commas");
+		return POS_E_CONFIG;
+	}
+	*n = (size_t)got;
+	return POS_OK;
+}
+
 static int log_message(const struct mg_connection *c, const char *message)
 {
 	(void)c;
@@ -311,8 +334,9 @@ enum pos_status listener_start(const struct listener_opts *opts,
 		                   LISTENER_SECRET_MIN_HEX, LISTENER_SECRET_MAX_HEX);
 	}
 	str_copy(l->secret, sizeof l->secret, opts->secret);
-	if (acl_parse(&l->allow, opts->allow, "[listener] allow", err) != POS_OK ||
-	    acl_parse(&l->proxies, opts->trusted_proxy, "[listener] trusted_proxy", err) != POS_OK) {
+	if (parse_cidrs(opts->allow, "[listener] allow", l->allow, &l->n_allow, err) != POS_OK ||
+	    parse_cidrs(opts->trusted_proxy, "[listener] trusted_proxy", l->proxies,
+	                &l->n_proxies, err) != POS_OK) {
 		free(l);
 		return POS_E_CONFIG;
 	}
