@@ -17,7 +17,7 @@
 #include "sim/sim.h"
 #include "sim/valid.h"
 
-enum { LIST_MAX = 16 * 1024 * 1024, CERT_MAX = 64 * 1024 };
+enum { LIST_MAX = 64 * 1024 * 1024, CERT_MAX = 64 * 1024 };
 
 static void ok_json(struct sim_req *r, cJSON *o)
 {

@@ -78,7 +78,7 @@ static const struct opt opts[] = {
 	{"pull-page-size", OPT_U64, F(pull_page_size), 1, 10000, "N",
 	 "rows per Pull Transactions page"},
 	{"max-sessions", OPT_U64, F(max_sessions), 16, 10000000, "N",
-	 "STK sessions remembered (oldest finished ones are forgotten)"},
+	 "STK sessions remembered (the oldest are forgotten first)"},
 	{"max-transactions", OPT_U64, F(max_transactions), 16, 10000000, "N",
 	 "completed transactions remembered for status, reversal and Pull"},
 	{"max-requests", OPT_U64, F(max_requests), 16, 10000000, "N",
