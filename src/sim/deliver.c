@@ -33,6 +33,7 @@ struct sim_deliver {
 	struct job *head, *tail;
 	size_t queued;
 	bool stopping;
+	atomic_bool cancel;  /* tells a delivery in flight to give up */
 	pthread_t threads[THREADS_MAX];
 	unsigned nthreads;
 	atomic_uint generation;
@@ -77,6 +78,7 @@ struct sim_deliver *sim_deliver_new(const struct sim_deliver_opts *opts,
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	atomic_init(&d->generation, 1);
+	atomic_init(&d->cancel, false);
 	return d;
 }
 
@@ -215,7 +217,12 @@ static void deliver_one(struct sim_deliver *d, struct job *j)
 {
 	struct sim_http_result res;
 	sim_http_post_json(j->cb.url, j->cb.body, strlen(j->cb.body),
-	                   d->opts.timeout_ms, &res);
+	                   d->opts.timeout_ms, &d->cancel, &res);
+	if (atomic_load(&d->cancel)) {
+		sim_http_result_release(&res);
+		job_free(j);
+		return;
+	}
 	if (j->generation != atomic_load(&d->generation)) {
 		sim_http_result_release(&res);
 		job_free(j);
@@ -288,6 +295,7 @@ void sim_deliver_stop(struct sim_deliver *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->stopping = true;
+	atomic_store(&d->cancel, true);
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 	for (unsigned i = 0; i < d->nthreads; i++)

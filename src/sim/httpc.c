@@ -77,8 +77,29 @@ static int remaining(int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-static int connect_deadline(const struct sim_url *u, int64_t deadline, char *err,
-                            size_t errsz)
+enum { POLL_SLICE_MS = 100 };
+
+/* Wait for events on fd until the deadline, in slices so that a cancel is
+ * noticed: 1 ready, 0 timed out, -1 cancelled or failed. */
+static int wait_fd(int fd, short events, int64_t deadline, const atomic_bool *cancel)
+{
+	for (;;) {
+		if (cancel && atomic_load(cancel))
+			return -1;
+		int left = remaining(deadline);
+		if (left == 0)
+			return 0;
+		struct pollfd pfd = {fd, events, 0};
+		int pr = poll(&pfd, 1, left < POLL_SLICE_MS ? left : POLL_SLICE_MS);
+		if (pr > 0)
+			return 1;
+		if (pr < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int connect_deadline(const struct sim_url *u, int64_t deadline,
+                            const atomic_bool *cancel, char *err, size_t errsz)
 {
 	struct addrinfo hints = {0}, *res = NULL;
 	hints.ai_family = AF_UNSPEC;
@@ -97,8 +118,7 @@ static int connect_deadline(const struct sim_url *u, int64_t deadline, char *err
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
-			struct pollfd pfd = {fd, POLLOUT, 0};
-			int pr = poll(&pfd, 1, remaining(deadline));
+			int pr = wait_fd(fd, POLLOUT, deadline, cancel);
 			int soerr = 0;
 			socklen_t sl = sizeof soerr;
 			if (pr == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
@@ -117,8 +137,8 @@ static int connect_deadline(const struct sim_url *u, int64_t deadline, char *err
 	return fd;
 }
 
-static bool send_all(int fd, const char *p, size_t n, int64_t deadline, char *err,
-                     size_t errsz)
+static bool send_all(int fd, const char *p, size_t n, int64_t deadline,
+                     const atomic_bool *cancel, char *err, size_t errsz)
 {
 	while (n > 0) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -131,9 +151,8 @@ static bool send_all(int fd, const char *p, size_t n, int64_t deadline, char *er
 			snprintf(err, errsz, "send failed: %s", strerror(errno));
 			return false;
 		}
-		struct pollfd pfd = {fd, POLLOUT, 0};
-		if (poll(&pfd, 1, remaining(deadline)) <= 0) {
-			snprintf(err, errsz, "send timed out");
+		if (wait_fd(fd, POLLOUT, deadline, cancel) <= 0) {
+			snprintf(err, errsz, "send timed out or cancelled");
 			return false;
 		}
 	}
@@ -200,7 +219,8 @@ static const char *find_header(const char *head, const char *name)
 }
 
 bool sim_http_post_json(const char *url, const char *body, size_t len,
-                        int timeout_ms, struct sim_http_result *res)
+                        int timeout_ms, const atomic_bool *cancel,
+                        struct sim_http_result *res)
 {
 	struct sim_url u;
 	char head[4096];
@@ -236,11 +256,11 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 		return false;
 	}
 
-	fd = connect_deadline(&u, deadline, res->error, sizeof res->error);
+	fd = connect_deadline(&u, deadline, cancel, res->error, sizeof res->error);
 	if (fd < 0)
 		return false;
-	if (!send_all(fd, head, (size_t)hn, deadline, res->error, sizeof res->error) ||
-	    !send_all(fd, body, len, deadline, res->error, sizeof res->error))
+	if (!send_all(fd, head, (size_t)hn, deadline, cancel, res->error, sizeof res->error) ||
+	    !send_all(fd, body, len, deadline, cancel, res->error, sizeof res->error))
 		goto out;
 
 	size_t cap = 8192;
@@ -272,10 +292,11 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 			resp = bigger;
 			cap *= 2;
 		}
-		struct pollfd pfd = {fd, POLLIN, 0};
-		int pr = poll(&pfd, 1, remaining(deadline));
+		int pr = wait_fd(fd, POLLIN, deadline, cancel);
 		if (pr <= 0) {
-			snprintf(res->error, sizeof res->error, "no answer within %d ms", timeout_ms);
+			snprintf(res->error, sizeof res->error,
+			         pr == 0 ? "no answer within %d ms" : "cancelled after %d ms or less",
+			         timeout_ms);
 			goto out;
 		}
 		ssize_t r = recv(fd, resp + rlen, cap - rlen, 0);

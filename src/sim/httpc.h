@@ -14,6 +14,7 @@
 #ifndef SIM_HTTPC_H
 #define SIM_HTTPC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,9 +38,11 @@ struct sim_http_result {
 bool sim_url_parse(const char *url, struct sim_url *out);
 
 /* POST body to url within timeout_ms. Returns true when an HTTP answer
- * (any status) was read. */
+ * (any status) was read. When *cancel (may be NULL) becomes true the call
+ * gives up within about 100 ms (the simulator is stopping). */
 bool sim_http_post_json(const char *url, const char *body, size_t len,
-                        int timeout_ms, struct sim_http_result *res);
+                        int timeout_ms, const atomic_bool *cancel,
+                        struct sim_http_result *res);
 void sim_http_result_release(struct sim_http_result *res);
 
 #endif

@@ -302,7 +302,7 @@ static void test_url_parse(void **state)
 		assert_false(sim_url_parse(bad[i], &u));
 	/* an https callback is refused with a message, never sent in clear */
 	struct sim_http_result res;
-	assert_false(sim_http_post_json("https://example.com/cb", "{}", 2, 100, &res));
+	assert_false(sim_http_post_json("https://example.com/cb", "{}", 2, 100, NULL, &res));
 	assert_non_null(strstr(res.error, "https"));
 	sim_http_result_release(&res);
 }
