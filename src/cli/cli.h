@@ -61,5 +61,6 @@ int cli_cmd_config(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_listener(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_db(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_bus(const struct cli_globals *g, int argc, char **argv);
 
 #endif

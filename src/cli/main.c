@@ -10,6 +10,7 @@ static const struct cli_command commands[] = {
 	{"serve", "receive Daraja's callbacks headless (a back-office machine)", cli_cmd_serve},
 	{"listener", "listener urls: print the callback URLs to register", cli_cmd_listener},
 	{"db", "db backup FILE | db migrate: look after the local database", cli_cmd_db},
+	{"bus", "bus status | deliver | doc: the IF.bus event outbox and its lag", cli_cmd_bus},
 };
 
 static void usage(FILE *out)
