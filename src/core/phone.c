@@ -41,6 +41,12 @@ static const struct {
 static const char home_network[] = "Safaricom";
 static const char other_network[] = "another network";
 
+/* What a cashier may type between digits. */
+static bool is_separator(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '-' || ch == '.' || ch == '(' || ch == ')';
+}
+
 static bool valid_country(enum phone_country c)
 {
 	return (unsigned)c < PHONE_COUNTRY_COUNT;
@@ -196,8 +202,7 @@ enum pos_status phone_normalize_n(const char *typed, size_t n,
 			d[nd++] = (char)ch;
 		} else if (ch == '+' && nd == 0 && !plus) {
 			plus = true;
-		} else if (ch != ' ' && ch != '\t' && ch != '-' && ch != '.' && ch != '(' &&
-		           ch != ')') {
+		} else if (!is_separator((char)ch)) {
 			pos_err_set(err, POS_E_PHONE, "phone", "%s %s: a phone number has digits only",
 			            q, char_problem(ch, why, sizeof why));
 			pos_err_hint(err, "type it with the digits 0-9, like 0712 345 678");
@@ -379,6 +384,15 @@ static enum phone_shown match_mask(const char *pat, size_t m, const char *ref,
 	return differ ? PHONE_SHOWN_MISMATCH : PHONE_SHOWN_MATCH;
 }
 
+/* True when s holds a letter or a non-ASCII byte: a name, not digits. */
+static bool names_follow(const char *s)
+{
+	for (; *s; s++)
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 enum phone_shown phone_matches_shown(const char *msisdn, const char *shown)
 {
 	enum phone_country c;
@@ -389,7 +403,7 @@ enum phone_shown phone_matches_shown(const char *msisdn, const char *shown)
 	if (n > 256)
 		return PHONE_SHOWN_NONE;
 	const char *dash = strstr(s, " - "); /* "254712345678 - Jane Doe" */
-	if (dash)
+	if (dash && names_follow(dash + 3))
 		n = (size_t)(dash - s);
 	core_trim(&s, &n);
 	if (n == 0)
@@ -408,7 +422,7 @@ enum phone_shown phone_matches_shown(const char *msisdn, const char *shown)
 	bool masked = false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
-		if (ch == ' ' || ch == '-' || ch == '+' || ch == '(' || ch == ')' || ch == '.')
+		if (is_separator(ch) || ch == '+')
 			continue;
 		if (!digits_is(ch) && !is_mask(ch))
 			return PHONE_SHOWN_NONE; /* a name, or something else */
