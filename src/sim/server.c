@@ -302,8 +302,8 @@ static void finish(struct sim_req *r)
 	free(r->resp);
 }
 
-static int on_admin(struct sim *s, struct mg_connection *conn,
-                    const struct mg_request_info *ri, struct sim_req *r)
+static int on_admin(struct mg_connection *conn, const struct mg_request_info *ri,
+                    struct sim_req *r)
 {
 	bool close = false;
 	if (strcmp(r->method, "POST") == 0) {
@@ -313,7 +313,6 @@ static int on_admin(struct sim *s, struct mg_connection *conn,
 	} else {
 		sim_admin_handle(r);
 	}
-	(void)s;
 	send_answer(conn, ri, r, close);
 	int status = r->status;
 	finish(r);
@@ -337,7 +336,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
 	r.api = SIM_API_NONE;
 
 	if (strncmp(r.path, "/__sim/", 7) == 0 && s->cfg.admin)
-		return on_admin(s, conn, ri, &r);
+		return on_admin(conn, ri, &r);
 
 	const struct route *rt = find_route(r.path);
 	if (!rt) {
