@@ -39,30 +39,61 @@ TOKEN=
 # start_sim [FLAGS...]: t_start_sim, safe to call again in the same suite (the
 # old log is removed first, so t_wait_listening cannot read a stale port).
 start_sim() { rm -f "$T/sim.log"; t_start_sim "$@"; }
-# stop_sim: SIGTERM the current simulator and reap it.
-stop_sim() {
-  local i
-  kill -TERM "$SIM_PID" 2>/dev/null
-  for ((i = 0; i < 60; i++)); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -9 "$SIM_PID" 2>/dev/null
-  wait "$SIM_PID" 2>/dev/null
+# nap SECONDS: sleep without spawning a process.
+_nap_fd=
+nap() {
+  [[ -n $_nap_fd ]] || exec {_nap_fd}<> <(:)
+  read -r -t "$1" -u "$_nap_fd" _
+  return 0
 }
+# term_wait PID MAX_MS: SIGTERM PID and wait up to MAX_MS for it to exit;
+# sets TERM_MS (time taken) and TERM_RC (its exit status, or "running").
+term_wait() {
+  local pid=$1 max=$2 t0
+  t0=$(now_ms)
+  kill -TERM "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null && (($(now_ms) - t0 < max)); do nap 0.02; done
+  TERM_MS=$(($(now_ms) - t0))
+  if kill -0 "$pid" 2>/dev/null; then TERM_RC=running
+  else wait "$pid"; TERM_RC=$?; fi
+}
+# stop_sim: SIGTERM the current simulator and reap it (kill -9 after 5 s).
+stop_sim() {
+  term_wait "$SIM_PID" 5000
+  [[ $TERM_RC == running ]] && { kill -9 "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
+  return 0
+}
+# At exit, give every process we started a graceful SIGTERM (up to 5 s in
+# all) before tests/lib.sh's own cleanup, which kills after 1 s.
+_sim_cleanup() {
+  local pid t0
+  t0=$(now_ms)
+  for pid in "${_t_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${_t_pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && (($(now_ms) - t0 < 5000)); do nap 0.02; done
+  done
+  _t_cleanup
+}
+trap _sim_cleanup EXIT
 
 # ---------------------------------------------------------------- time, crypto
 
-# Nairobi (EAT, UTC+3) timestamp YYYYMMDDHHmmss, whatever the machine's zone.
+# Nairobi (EAT, UTC+3) timestamp YYYYMMDDHHmmss, whatever the machine's zone
+# (bash's own strftime: no process spawned).
 # nbo_ts [OFFSET_SECONDS]
-nbo_ts() { date -u -d "@$(($(date +%s) + 10800 + ${1:-0}))" +%Y%m%d%H%M%S; }
+nbo_ts() { local TZ=UTC0; printf '%(%Y%m%d%H%M%S)T\n' $((EPOCHSECONDS + 10800 + ${1:-0})); }
 # nbo_datetime [OFFSET_SECONDS]: "YYYY-MM-DD HH:mm:ss" in EAT.
-nbo_datetime() { date -u -d "@$(($(date +%s) + 10800 + ${1:-0}))" '+%Y-%m-%d %H:%M:%S'; }
+nbo_datetime() { local TZ=UTC0; printf '%(%Y-%m-%d %H:%M:%S)T\n' $((EPOCHSECONDS + 10800 + ${1:-0})); }
 # now_ms: wall clock in milliseconds (the receiver records t_ms the same way).
-now_ms() { date +%s%3N; }
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
 # stk_password TIMESTAMP [SHORTCODE] [PASSKEY]
 stk_password() {
   printf '%s%s%s' "${2:-$SIM_SHORTCODE}" "${3:-$SIM_PASSKEY}" "$1" | base64 -w0
 }
 
+# SIM_CRED: set it once to $(sec_cred) to reuse one valid credential (the
+# simulator decrypts each; PKCS#1 v1.5 output differs every time anyway).
 # sec_cred [PASSWORD]: SecurityCredential = base64(RSA-PKCS#1v1.5(password)).
 sec_cred() {
   printf %s "${1-$SIM_INITIATOR_PW}" |
@@ -78,8 +109,8 @@ _curl() {
   [[ $url == http* ]] || url=$SIM_URL$url
   CODE=$(curl -sS -o "$T/resp" -w '%{http_code}' --max-time "${SIM_CURL_TIMEOUT:-10}" "$@" "$url" 2>"$T/curl.err")
   CURL_RC=$?
-  RESP=$(cat "$T/resp" 2>/dev/null)
-  [[ $CURL_RC -eq 0 ]] || RESP=
+  RESP=
+  [[ $CURL_RC -eq 0 && -f $T/resp ]] && IFS= read -r -d '' RESP <"$T/resp"
   return 0
 }
 
@@ -127,6 +158,27 @@ jt() {
   else not_ok "$d" "filter: $f
 HTTP $CODE body: ${RESP:0:600}"; fi
 }
+# jq_batch JSON DESC FILTER [DESC FILTER...]: several assertions, one jq
+# process. Each FILTER holds when its last output is neither false nor null
+# (as with jq -e) and it does not fail.
+jq_batch() {
+  local json=$1; shift
+  local prog= i descs=() filters=() res
+  while (($# >= 2)); do
+    descs+=("$1") filters+=("$2")
+    prog+="${prog:+, }(try ([($2)] | length > 0 and (last | . != false and . != null)) catch false)"
+    shift 2
+  done
+  mapfile -t res < <(jq "$prog" <<<"$json" 2>/dev/null)
+  for i in "${!descs[@]}"; do
+    if [[ ${res[i]:-} == true ]]; then ok "${descs[i]}"
+    else not_ok "${descs[i]}" "filter: ${filters[i]}
+JSON: ${json:0:600}"; fi
+  done
+}
+# jtb DESC FILTER [DESC FILTER...]: jq_batch on $RESP.
+jtb() { jq_batch "$RESP" "$@"; }
+
 # jv FILTER [JQ_ARGS...]: print a value from $RESP (raw).
 jv() { local f=$1; shift; jq -r "$@" "$f" <<<"$RESP" 2>/dev/null; }
 
@@ -140,12 +192,11 @@ status_is() {
 # {requestId, errorCode, errorMessage}, all strings, and nothing else.
 expect_err() {
   local http=$1 ec=$2 re=$3 d=$4 msg
-  msg=$(jq -r '.errorMessage // empty' <<<"$RESP" 2>/dev/null)
-  if [[ $CODE == "$http" ]] &&
-    jq -e --arg ec "$ec" '(keys|sort)==["errorCode","errorMessage","requestId"]
+  msg=$(jq -r --arg ec "$ec" 'if (keys|sort)==["errorCode","errorMessage","requestId"]
         and (.requestId|type=="string" and length>0)
-        and .errorCode==$ec and (.errorMessage|type=="string")' <<<"$RESP" >/dev/null 2>&1 &&
-    [[ $msg =~ $re ]]; then
+        and .errorCode==$ec and (.errorMessage|type=="string")
+      then "OK " + .errorMessage else "BAD" end' <<<"$RESP" 2>/dev/null)
+  if [[ $CODE == "$http" && $msg == "OK "* && ${msg#OK } =~ $re ]]; then
     ok "$d"
   else
     not_ok "$d" "expected HTTP $http $ec /$re/
@@ -161,27 +212,26 @@ is_envelope() {
 
 # ---------------------------------------------------------------- request bodies
 
-# stk_body PHONE [AMOUNT] [CALLBACK_URL]: a valid STK push request (numbers as
-# JSON numbers). Adjust with jq: stk_body $PAYER | jq -c '.Amount=1.5'
+# stk_body PHONE [AMOUNT] [CALLBACK_URL] [JQ_EDIT]: a valid STK push request
+# (numbers as JSON numbers), then JQ_EDIT applied, e.g. '.Amount=1.5'.
 stk_body() {
-  local ts; ts=$(nbo_ts)
-  jq -nc --arg sc "$SIM_SHORTCODE" --arg pw "$(stk_password "$ts")" --arg ts "$ts" \
-    --arg ph "$1" --arg amt "${2:-10}" --arg cb "${3:-$RCV_URL/stk}" '{
-      BusinessShortCode: ($sc|tonumber), Password: $pw, Timestamp: $ts,
+  local cb=${3:-}
+  jq -nc --arg sc "$SIM_SHORTCODE" --arg pk "$SIM_PASSKEY" --arg ts "$(nbo_ts)" \
+    --arg ph "$1" --arg amt "${2:-10}" --arg cb "${cb:-$RCV_URL/stk}" '{
+      BusinessShortCode: ($sc|tonumber), Password: ($sc + $pk + $ts | @base64), Timestamp: $ts,
       TransactionType: "CustomerPayBillOnline", Amount: ($amt|tonumber),
       PartyA: ($ph|tonumber), PartyB: ($sc|tonumber), PhoneNumber: ($ph|tonumber),
-      CallBackURL: $cb, AccountReference: "INV-2041", TransactionDesc: "Payment"}'
+      CallBackURL: $cb, AccountReference: "INV-2041", TransactionDesc: "Payment"}'" | ${4:-.}"
 }
 # stk_query_body CHECKOUT_ID
 stk_query_body() {
-  local ts; ts=$(nbo_ts)
-  jq -nc --arg sc "$SIM_SHORTCODE" --arg pw "$(stk_password "$ts")" --arg ts "$ts" --arg id "$1" \
-    '{BusinessShortCode: $sc, Password: $pw, Timestamp: $ts, CheckoutRequestID: $id}'
+  jq -nc --arg sc "$SIM_SHORTCODE" --arg pk "$SIM_PASSKEY" --arg ts "$(nbo_ts)" --arg id "$1" \
+    '{BusinessShortCode: $sc, Password: ($sc + $pk + $ts | @base64), Timestamp: $ts, CheckoutRequestID: $id}'
 }
 # b2c_body PHONE AMOUNT [RESULT_URL] [CREDENTIAL]: a valid B2C request
 # (v1 shape; add OriginatorConversationID for v3).
 b2c_body() {
-  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "${4:-$(sec_cred)}" --arg pa "$SIM_B2C_SHORTCODE" \
+  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "${4:-${SIM_CRED:-$(sec_cred)}}" --arg pa "$SIM_B2C_SHORTCODE" \
     --arg pb "$1" --arg amt "$2" --arg url "${3:-$RCV_URL/b2c/result}" --arg qurl "$RCV_URL/b2c/timeout" '{
       InitiatorName: $ini, SecurityCredential: $cred, CommandID: "BusinessPayment",
       Amount: ($amt|tonumber), PartyA: ($pa|tonumber), PartyB: ($pb|tonumber),
@@ -189,7 +239,7 @@ b2c_body() {
 }
 # balance_body PARTY_A: an Account Balance query.
 balance_body() {
-  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "$(sec_cred)" --arg pa "$1" \
+  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "${SIM_CRED:-$(sec_cred)}" --arg pa "$1" \
     --arg url "$RCV_URL/balance/result" --arg qurl "$RCV_URL/balance/timeout" '{
       Initiator: $ini, SecurityCredential: $cred, CommandID: "AccountBalance",
       PartyA: ($pa|tonumber), IdentifierType: "4", Remarks: "balance",
@@ -206,33 +256,51 @@ start_receiver() {
   RCV_OUT=$T/callbacks.jsonl
   RCV_REJECT=$T/reject-validation
   : >"$RCV_OUT"
-  t_spawn "$T/receiver.log" python3 "$ROOT/tests/integration/cb_receiver.py" \
+  local py=python3
+  [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3   # not a version-manager shim
+  t_spawn "$T/receiver.log" "$py" "$ROOT/tests/integration/cb_receiver.py" \
     --out "$RCV_OUT" --reject-file "$RCV_REJECT" "$@"
   RCV_PID=$T_PID
   RCV_URL=$(t_wait_listening "$T/receiver.log") || return 1
 }
 
+now_ms_b() { now_ms; }
+
 # cb_find FILTER: print the first recorded request (one JSON line) for which
 # FILTER holds (the line has .path .headers .body .json .t_ms .seq).
-cb_find() { jq -c "select($1)" "$RCV_OUT" 2>/dev/null | head -n1; }
+cb_find() { jq -nc "first(inputs|select($1))" "$RCV_OUT" 2>/dev/null; }
 # cb_count FILTER
-cb_count() { jq -c "select($1)" "$RCV_OUT" 2>/dev/null | wc -l; }
+cb_count() { jq -n "[inputs|select($1)]|length" "$RCV_OUT" 2>/dev/null || echo 0; }
 
-# cb_wait FILTER [SECONDS] [COUNT]: poll until COUNT (default 1) recorded
+# _cb_grew: true when the receiver's file grew since the last call (reads the
+# new bytes with the read builtin: polling spawns no process while idle).
+_cb_fd=
+_cb_grew() {
+  local line grew=1
+  while IFS= read -r -u "$_cb_fd" line; do grew=0; done
+  [[ -n $line ]] && grew=0
+  return $grew
+}
+
+# cb_wait FILTER [SECONDS] [COUNT]: wait until COUNT (default 1) recorded
 # requests match FILTER; sets CB to the first one's JSON line and CB_JSON to
 # its parsed body. Returns 1 on timeout.
 cb_wait() {
-  local f=$1 limit=${2:-5} want=${3:-1} i
+  local f=$1 limit=${2:-5} want=${3:-1} end out
   CB= CB_JSON=
-  for ((i = 0; i < limit * 20; i++)); do
-    if [[ $(cb_count "$f") -ge $want ]]; then
-      CB=$(cb_find "$f")
-      CB_JSON=$(jq -c '.json' <<<"$CB")
+  [[ -n $_cb_fd ]] || exec {_cb_fd}<"$RCV_OUT"
+  end=$(($(now_ms_b) + limit * 1000))
+  while :; do
+    mapfile -t out < <(jq -nc "[inputs|select($f)] | length, (.[0] // null), (.[0].json // null)" "$RCV_OUT" 2>/dev/null)
+    if [[ ${out[0]:-0} -ge $want ]]; then
+      CB=${out[1]} CB_JSON=${out[2]}
       return 0
     fi
-    sleep 0.05
+    until _cb_grew; do
+      (($(now_ms_b) >= end)) && return 1
+      nap 0.05
+    done
   done
-  return 1
 }
 
 # cbt DESC FILTER [JQ_ARGS...]: assert a jq filter on $CB_JSON (the callback body).
@@ -242,6 +310,9 @@ cbt() {
   else not_ok "$d" "filter: $f
 callback: ${CB_JSON:0:800}"; fi
 }
+
+# cbtb DESC FILTER [DESC FILTER...]: jq_batch on $CB_JSON.
+cbtb() { jq_batch "${CB_JSON:-null}" "$@"; }
 
 # stk_cb_filter CHECKOUT_ID: the cb_wait filter for an STK callback.
 stk_cb_filter() { printf '.json.Body.stkCallback.CheckoutRequestID == "%s"' "$1"; }

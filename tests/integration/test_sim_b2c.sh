@@ -9,8 +9,9 @@ V3=/mpesa/b2c/v3/paymentrequest
 start_receiver || { not_ok "receiver starts"; t_done; exit 1; }
 start_sim --callback-delay-ms 100 || { not_ok "daraja-sim starts"; t_done; exit 1; }
 sim_token || { t_done; exit 1; }
+SIM_CRED=$(sec_cred)
 check "the SecurityCredential certificate exists ($SIM_CERT)" test -s "$SIM_CERT"
-cred=$(sec_cred)
+cred=$SIM_CRED
 is "${#cred}" 344 "SecurityCredential is 344 base64 characters (RSA-2048)"
 
 # sync_ok DESC: the §7 synchronous acceptance
@@ -27,30 +28,30 @@ post $V1 "$(b2c_body $PAYER 100)"
 sync_ok "B2C v1"
 conv1=$(jv .ConversationID); orig1=$(jv .OriginatorConversationID)
 if cb_wait "$(result_cb_filter "$conv1")" 5; then ok "v1 Result callback arrives"; else not_ok "v1 Result callback arrives"; fi
-is "$(jq -r .path <<<"$CB")" /b2c/result "the Result goes to ResultURL"
-is "$(jq -r '.headers.authorization // "none"' <<<"$CB")" none "Result carries no Authorization header"
-cbt "Result: ResultType 0, ResultCode NUMBER 0, ResultDesc string" \
-  '.Result.ResultType==0 and (.Result.ResultCode|type=="number") and .Result.ResultCode==0 and (.Result.ResultDesc|type=="string")'
-cbt "Result echoes OriginatorConversationID and ConversationID" \
-  '.Result.OriginatorConversationID==$o and .Result.ConversationID==$c' --arg o "$orig1" --arg c "$conv1"
-cbt "TransactionID: 10 upper-case alphanumerics" '.Result.TransactionID|test("^[A-Z0-9]{10}$")'
-cbt "ResultParameters.ResultParameter is an array with the 8 B2C keys" \
-  '[.Result.ResultParameters.ResultParameter[].Key]|sort==["B2CChargesPaidAccountAvailableFunds","B2CRecipientIsRegisteredCustomer","B2CUtilityAccountAvailableFunds","B2CWorkingAccountAvailableFunds","ReceiverPartyPublicName","TransactionAmount","TransactionCompletedDateTime","TransactionReceipt"]'
-rp='.Result.ResultParameters.ResultParameter[]|select(.Key==$k)|.Value'
-cbt "TransactionAmount is the number 100" "$rp|type==\"number\" and .==100" --arg k TransactionAmount
-cbt "TransactionReceipt equals TransactionID" "($rp)==.Result.TransactionID" --arg k TransactionReceipt
-cbt "B2CRecipientIsRegisteredCustomer is Y or N" "$rp|.==\"Y\" or .==\"N\"" --arg k B2CRecipientIsRegisteredCustomer
-cbt "TransactionCompletedDateTime is DD.MM.YYYY HH:mm:ss" \
-  "$rp|test(\"^[0-3][0-9]\\\\.[01][0-9]\\\\.20[0-9]{2} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\$\")" --arg k TransactionCompletedDateTime
-cbt "ReceiverPartyPublicName is 'MSISDN - Name' for $PAYER" \
-  "$rp|test(\"^2547[0-9*]*[0-9]{3} - .+\")" --arg k ReceiverPartyPublicName
-for k in B2CUtilityAccountAvailableFunds B2CWorkingAccountAvailableFunds B2CChargesPaidAccountAvailableFunds; do
-  cbt "$k is a number" "$rp|type==\"number\"" --arg k $k
-done
-cbt "ReferenceData.ReferenceItem is present (object or array)" \
+jq_batch "${CB:-null}" \
+  "the Result goes to ResultURL" '.path=="/b2c/result"' \
+  "Result carries no Authorization header" '.headers|has("authorization")|not'
+rp() { printf '.Result.ResultParameters.ResultParameter[]|select(.Key=="%s")|.Value' "$1"; }
+cbtb "Result: ResultType 0, ResultCode NUMBER 0, ResultDesc string" \
+  '.Result.ResultType==0 and (.Result.ResultCode|type=="number") and .Result.ResultCode==0 and (.Result.ResultDesc|type=="string")' \
+  "Result echoes OriginatorConversationID and ConversationID" \
+  ".Result.OriginatorConversationID==\"$orig1\" and .Result.ConversationID==\"$conv1\"" \
+  "TransactionID: 10 upper-case alphanumerics" '.Result.TransactionID|test("^[A-Z0-9]{10}$")' \
+  "ResultParameters.ResultParameter is an array with the 8 B2C keys" \
+  '[.Result.ResultParameters.ResultParameter[].Key]|sort==["B2CChargesPaidAccountAvailableFunds","B2CRecipientIsRegisteredCustomer","B2CUtilityAccountAvailableFunds","B2CWorkingAccountAvailableFunds","ReceiverPartyPublicName","TransactionAmount","TransactionCompletedDateTime","TransactionReceipt"]' \
+  "TransactionAmount is the number 100" "$(rp TransactionAmount)|type==\"number\" and .==100" \
+  "TransactionReceipt equals TransactionID" "($(rp TransactionReceipt))==.Result.TransactionID" \
+  "B2CRecipientIsRegisteredCustomer is Y or N" "$(rp B2CRecipientIsRegisteredCustomer)|.==\"Y\" or .==\"N\"" \
+  "TransactionCompletedDateTime is DD.MM.YYYY HH:mm:ss" \
+  "$(rp TransactionCompletedDateTime)|test(\"^[0-3][0-9]\\\\.[01][0-9]\\\\.20[0-9]{2} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\$\")" \
+  "ReceiverPartyPublicName is 'MSISDN - Name' for $PAYER" "$(rp ReceiverPartyPublicName)|test(\"^2547[0-9*]*[0-9]{3} - .+\")" \
+  "B2CUtilityAccountAvailableFunds is a number" "$(rp B2CUtilityAccountAvailableFunds)|type==\"number\"" \
+  "B2CWorkingAccountAvailableFunds is a number" "$(rp B2CWorkingAccountAvailableFunds)|type==\"number\"" \
+  "B2CChargesPaidAccountAvailableFunds is a number" "$(rp B2CChargesPaidAccountAvailableFunds)|type==\"number\"" \
+  "ReferenceData.ReferenceItem is present (object or array)" \
   '.Result.ReferenceData.ReferenceItem|type=="object" or type=="array"'
 dt=$(result_param TransactionCompletedDateTime)
-nowdt=$(date -u -d "@$(($(date +%s) + 10800))" '+%d.%m.%Y %H')
+nowdt=$(TZ=UTC0 printf '%(%d.%m.%Y %H)T' $((EPOCHSECONDS + 10800)))
 like "$dt" "^${nowdt//./\\.}" "TransactionCompletedDateTime is Nairobi time (this hour)"
 util1=$(result_param B2CUtilityAccountAvailableFunds)
 
@@ -58,7 +59,7 @@ util1=$(result_param B2CUtilityAccountAvailableFunds)
 oid=$(uuid)
 post $V3 "$(b2c_body $PAYER 250 | jq -c --arg o "$oid" '.OriginatorConversationID=$o | .CommandID="SalaryPayment"')"
 sync_ok "B2C v3"
-jt "v3 echoes our OriginatorConversationID" '.OriginatorConversationID==$o' --arg o "$oid"
+jt "v3 echoes our OriginatorConversationID" ".OriginatorConversationID==\"$oid\""
 conv3=$(jv .ConversationID)
 check "v3 ConversationID differs from v1's" test "$conv3" != "$conv1"
 post $V3 "$(b2c_body $PAYER 250 | jq -c --arg o "$oid" '.OriginatorConversationID=$o')"
@@ -72,7 +73,7 @@ if cb_wait "$(result_cb_filter "$conv3")" 5; then
 else
   not_ok "v3 Result callback arrives"
 fi
-sleep 0.3
+nap 0.3
 is "$(cb_count "$(result_cb_filter "$conv3")")" 1 "exactly one Result for the v3 payment (the duplicate was not processed)"
 post $V3 "$(b2c_body $PAYER 250)"
 check "v3 without OriginatorConversationID is refused (4xx)" test "${CODE:0:1}" = 4

@@ -8,9 +8,10 @@ start_receiver || { not_ok "receiver starts"; t_done; exit 1; }
 
 # reg_body [JQ_ARGS...]: a valid register-URL request, optionally edited.
 reg_body() {
-  jq -nc --arg sc "$SC" --arg c "$RCV_URL/c2b/confirm" --arg v "$RCV_URL/c2b/validate" \
-    '{ShortCode: $sc, ResponseType: "Completed", ConfirmationURL: $c, ValidationURL: $v}' |
-    jq -c "${@:-.}"
+  local edit=. extra=()
+  if (($#)); then edit=${*: -1}; extra=("${@:1:$#-1}"); fi
+  jq -nc --arg sc "$SC" --arg c "$RCV_URL/c2b/confirm" --arg v "$RCV_URL/c2b/validate" "${extra[@]}" \
+    '{ShortCode: $sc, ResponseType: "Completed", ConfirmationURL: $c, ValidationURL: $v} | '"$edit"
 }
 # sim_body AMOUNT BILLREF [COMMAND]: a C2B simulate request.
 sim_body() {
@@ -31,14 +32,14 @@ VFIELDS='["BillRefNumber","BusinessShortCode","FirstName","InvoiceNumber","LastN
 # check_notification KIND BILLREF AMOUNT TYPE: assertions on $CB_JSON
 check_notification() {
   local k=$1
-  cbt "$k: exactly the 13 C2B fields" "keys|sort==$VFIELDS"
-  cbt "$k: every value is a string" '[.[]|type=="string"]|all'
-  cbt "$k: TransactionType \"$4\"" '.TransactionType==$t' --arg t "$4"
-  cbt "$k: TransID is 10 upper-case alphanumerics" '.TransID|test("^[A-Z0-9]{10}$")'
-  cbt "$k: TransTime is 14 digits" '.TransTime|test("^20[0-9]{12}$")'
-  cbt "$k: TransAmount is $3" '.TransAmount|test("^" + $a + "(\\.00)?$")' --arg a "$3"
-  cbt "$k: BusinessShortCode is $SC" '.BusinessShortCode==$s' --arg s "$SC"
-  cbt "$k: BillRefNumber is '$2'" '.BillRefNumber==$r' --arg r "$2"
+  cbtb "$k: exactly the 13 C2B fields" "keys|sort==$VFIELDS" \
+    "$k: every value is a string" '[.[]|type=="string"]|all' \
+    "$k: TransactionType \"$4\"" ".TransactionType==\"$4\"" \
+    "$k: TransID is 10 upper-case alphanumerics" '.TransID|test("^[A-Z0-9]{10}$")' \
+    "$k: TransTime is 14 digits" '.TransTime|test("^20[0-9]{12}$")' \
+    "$k: TransAmount is $3" ".TransAmount|test(\"^$3(\\\\.00)?\$\")" \
+    "$k: BusinessShortCode is $SC" ".BusinessShortCode==\"$SC\"" \
+    "$k: BillRefNumber is '$2'" ".BillRefNumber==\"$2\""
 }
 conf_of() { printf '.path=="/c2b/confirm" and .json.BillRefNumber=="%s"' "$1"; }
 val_of() { printf '.path=="/c2b/validate" and .json.BillRefNumber=="%s"' "$1"; }
@@ -112,7 +113,7 @@ if cb_wait "$(val_of REJECT-ME)" 5; then ok "validation for REJECT-ME arrives (a
 rm -f "$RCV_REJECT"
 c2b_pay v1 100 AFTER-REJECT
 if cb_wait "$(conf_of AFTER-REJECT)" 5; then ok "the next (accepted) payment is confirmed"; else not_ok "confirmation for AFTER-REJECT arrives"; fi
-sleep 0.3
+nap 0.3
 is "$(cb_count "$(conf_of REJECT-ME)")" 0 "a rejected validation means no confirmation"
 
 post /mpesa/c2b/v1/simulate "$(sim_body 10.5 FRAC)"

@@ -64,7 +64,8 @@ SC=$SIM_C2B_SHORTCODE
 post /pulltransactions/v1/register "$(jq -nc --arg sc "$SC" --arg cb "$RCV_URL/pull/cb" \
   '{ShortCode: $sc, RequestType: "Pull", NominatedNumber: "254708374149", CallBackURL: $cb}')"
 status_is 200 "pull register: HTTP 200"
-jt "pull register: ResponseCode \"1000\" (string)" '.ResponseCode=="1000"'
+jt "pull register: ResponseStatus \"1000\" (string), ShortCode, ResponseDescription" \
+  '.ResponseStatus=="1000" and .ShortCode==$sc and (.ResponseDescription|type=="string")' --arg sc "$SC"
 
 pull_query() { # START END [OFFSET]
   post /pulltransactions/v1/query "$(jq -nc --arg sc "$SC" --arg s "$1" --arg e "$2" --arg o "${3:-0}" \

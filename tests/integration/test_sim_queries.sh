@@ -10,21 +10,41 @@ REV=/mpesa/reversal/v1/request
 start_receiver || { not_ok "receiver starts"; t_done; exit 1; }
 start_sim --callback-delay-ms 100 || { not_ok "daraja-sim starts"; t_done; exit 1; }
 sim_token || { t_done; exit 1; }
+SIM_CRED=$(sec_cred)
 
 # sync_async DESC: the §7 synchronous acceptance; sets CONV.
 sync_async() {
-  CONV=$(jv .ConversationID)
-  if [[ $CODE == 200 ]] && jq -e '.ResponseCode=="0" and (.ConversationID|startswith("AG_"))
-      and (.OriginatorConversationID|type=="string" and length>0)' <<<"$RESP" >/dev/null 2>&1; then
-    ok "$1: accepted (ResponseCode \"0\", AG_ ConversationID)"
-  else
-    not_ok "$1: accepted" "HTTP $CODE $RESP"
-  fi
+  CONV=$(jq -r 'if .ResponseCode=="0" and (.ConversationID|startswith("AG_"))
+      and (.OriginatorConversationID|type=="string" and length>0) then .ConversationID else "" end' <<<"$RESP" 2>/dev/null)
+  if [[ $CODE == 200 && -n $CONV ]]; then ok "$1: accepted (ResponseCode \"0\", AG_ ConversationID)"
+  else not_ok "$1: accepted" "HTTP $CODE $RESP"; fi
 }
 # result DESC: wait for the Result of $CONV into CB_JSON.
 result() {
   if cb_wait "$(result_cb_filter "$CONV")" 5; then ok "$1: Result arrives"
   else not_ok "$1: Result arrives"; CB_JSON='{}'; fi
+}
+
+# cents AMOUNT: "-1234.50" -> -123450 (pure bash)
+cents() {
+  local v=$1 sign=1 w f
+  [[ $v == -* ]] && { sign=-1; v=${v#-}; }
+  w=${v%%.*}; f=00
+  [[ $v == *.* ]] && { f=${v#*.}00; f=${f:0:2}; }
+  echo $((sign * (10#${w:-0} * 100 + 10#$f)))
+}
+# fmt2 CENTS: -123450 -> "-1234.50"
+fmt2() { local c=$1 s=; ((c < 0)) && { s=-; c=$((-c)); }; printf '%s%d.%02d' "$s" $((c / 100)) $((c % 100)); }
+# diff2 A B: B - A with two decimals
+diff2() { fmt2 $(($(cents "$2") - $(cents "$1"))); }
+# acct NAME [FIELD 3=current 4=available]: one amount from $BALSTR.
+acct() {
+  local a f
+  IFS='&' read -ra _accts <<<"$BALSTR"
+  for a in "${_accts[@]}"; do
+    IFS='|' read -ra f <<<"$a"
+    [[ ${f[0]} == "$1" ]] && { echo "${f[${2:-4} - 1]}"; return; }
+  done
 }
 
 # balance PARTY DESC: query, wait, check the grammar; sets BALSTR.
@@ -34,26 +54,25 @@ balance() {
   post $BAL "$(balance_body "$1")"
   sync_async "$2"
   result "$2"
-  cbt "$2: ResultCode 0" '.Result.ResultCode==0'
+  local bo='.Result.ResultParameters.ResultParameter|(if type=="array" then .[] else . end)|select(.Key=="BOCompletedTime")|.Value'
+  cbtb "$2: ResultCode 0" '.Result.ResultCode==0' \
+    "$2: BOCompletedTime is a 14-digit number" "$bo|type==\"number\" and (tostring|test(\"^20[0-9]{12}\$\"))"
   BALSTR=$(result_param AccountBalance)
-  local acct bad=
-  IFS='&' read -ra accts <<<"$BALSTR"
-  for acct in "${accts[@]}"; do [[ $acct =~ $BALRE ]] || bad+="[$acct] "; done
+  local a bad= unsum= f
+  IFS='&' read -ra _accts <<<"$BALSTR"
+  for a in "${_accts[@]}"; do
+    if [[ $a =~ $BALRE ]]; then
+      IFS='|' read -ra f <<<"$a"
+      (($(cents "${f[2]}") == $(cents "${f[3]}") + $(cents "${f[4]}"))) || unsum+="[$a] "
+    else
+      bad+="[$a] "
+    fi
+  done
   if [[ -n $BALSTR && -z $bad ]]; then ok "$2: AccountBalance follows Name|KES|cur|avail|reserved|uncleared&…"
   else not_ok "$2: AccountBalance grammar" "AccountBalance: $BALSTR
 bad accounts: $bad"; fi
-  local sums
-  sums=$(tr '&' '\n' <<<"$BALSTR" | awk -F'|' 'NF==6 && ($3+0) != ($4+$5) {print $1}')
-  is "$sums" "" "$2: Current = Available + Reserved for every account"
-  local bo; bo=$(result_param BOCompletedTime)
-  like "$bo" '^20[0-9]{12}$' "$2: BOCompletedTime is 14 digits"
-  cbt "$2: BOCompletedTime is a number" \
-    '.Result.ResultParameters.ResultParameter|(if type=="array" then .[] else . end)|select(.Key=="BOCompletedTime")|.Value|type=="number"'
+  is "$unsum" "" "$2: Current = Available + Reserved for every account"
 }
-# acct NAME FIELD(3=current 4=available): one amount from $BALSTR.
-acct() { tr '&' '\n' <<<"$BALSTR" | awk -F'|' -v n="$1" -v f="${2:-4}" '$1==n {print $f}'; }
-# diff A B: B - A with two decimals
-diff2() { awk -v a="$1" -v b="$2" 'BEGIN{d = b - a; if (d == 0) d = 0; printf "%.2f", d}'; }
 
 # ---- balance before/after an STK payment --------------------------------------
 balance "$SIM_SHORTCODE" "balance of $SIM_SHORTCODE"
@@ -99,7 +118,7 @@ cbt "balance with a wrong credential: ResultCode 2001" '(.Result.ResultCode|tost
 
 # ---- Transaction Status -------------------------------------------------------------
 status_body() { # status_body JQ_EDIT
-  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "$(sec_cred)" --arg pa "$SIM_SHORTCODE" \
+  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "$SIM_CRED" --arg pa "$SIM_SHORTCODE" \
     --arg url "$RCV_URL/status/result" --arg qurl "$RCV_URL/status/timeout" '{
       Initiator: $ini, SecurityCredential: $cred, CommandID: "TransactionStatusQuery",
       PartyA: $pa, IdentifierType: "4", ResultURL: $url, QueueTimeOutURL: $qurl,
@@ -137,7 +156,7 @@ cbt "status of an unknown receipt: ResultCode is not 0" '(.Result.ResultCode|tos
 
 # ---- Reversal ---------------------------------------------------------------------
 rev_body() { # rev_body RECEIPT AMOUNT
-  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "$(sec_cred)" --arg r "$1" --arg a "$2" \
+  jq -nc --arg ini "$SIM_INITIATOR" --arg cred "$SIM_CRED" --arg r "$1" --arg a "$2" \
     --arg sc "$SIM_SHORTCODE" --arg url "$RCV_URL/reversal/result" --arg qurl "$RCV_URL/reversal/timeout" '{
       Initiator: $ini, SecurityCredential: $cred, CommandID: "TransactionReversal",
       TransactionID: $r, Amount: ($a|tonumber), ReceiverParty: ($sc|tonumber),

@@ -104,7 +104,7 @@ for ((i = 0; i < 40; i++)); do
   curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -X POST -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' --data-binary "$(stk_body "2547130000$((10 + i))")" "$SIM_URL$PUSH" &
 done >"$T/burst.txt"
-wait_for_burst() { local i; for ((i = 0; i < 200; i++)); do [[ $(wc -l <"$T/burst.txt") -ge 40 ]] && return; sleep 0.05; done; }
+wait_for_burst() { local i; for ((i = 0; i < 200; i++)); do [[ $(wc -l <"$T/burst.txt") -ge 40 ]] && return; nap 0.05; done; }
 wait_for_burst
 is "$(sort "$T/burst.txt" | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')" "200:40 " "40 concurrent pushes to different phones: all HTTP 200"
 
