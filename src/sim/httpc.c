@@ -77,7 +77,7 @@ static int remaining(int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-enum { POLL_SLICE_MS = 100 };
+enum { POLL_SLICE_MS = 100, HEAD_MAX = 16 * 1024 };
 
 /* Wait for events on fd until the deadline, in slices so that a cancel is
  * noticed: 1 ready, 0 timed out, -1 cancelled or failed. */
@@ -227,6 +227,7 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 	char *resp = NULL;
 	size_t rlen = 0;
 	int fd = -1;
+	bool complete = false;
 	int64_t deadline = clock_mono_ms() + timeout_ms;
 
 	memset(res, 0, sizeof *res);
@@ -278,15 +279,18 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 		if (header_end && chunked && rlen >= header_end + 5 &&
 		    memcmp(resp + rlen - 5, "0\r\n\r\n", 5) == 0)
 			break;
+		if (rlen >= HEAD_MAX + SIM_HTTPC_RESPONSE_MAX ||
+		    (header_end && rlen - header_end > SIM_HTTPC_RESPONSE_MAX)) {
+			snprintf(res->error, sizeof res->error, "response larger than %d bytes",
+			         SIM_HTTPC_RESPONSE_MAX);
+			res->status = 0;
+			goto out;
+		}
 		if (rlen == cap) {
-			if (cap >= SIM_HTTPC_RESPONSE_MAX + 4096) {
-				snprintf(res->error, sizeof res->error, "response larger than %d bytes",
-				         SIM_HTTPC_RESPONSE_MAX);
-				goto out;
-			}
 			char *bigger = realloc(resp, cap * 2 + 1);
 			if (!bigger) {
 				snprintf(res->error, sizeof res->error, "out of memory");
+				res->status = 0;
 				goto out;
 			}
 			resp = bigger;
@@ -320,7 +324,13 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 				uint64_t v;
 				if (cl) {
 					const char *p = cl, *e = cl + strcspn(cl, "\r\n");
-					if (parse_u64(&p, e, SIM_HTTPC_RESPONSE_MAX, &v) == POS_OK)
+					enum pos_status st = parse_u64(&p, e, SIM_HTTPC_RESPONSE_MAX, &v);
+					if (st == POS_E_RANGE) {
+						snprintf(res->error, sizeof res->error,
+						         "response larger than %d bytes", SIM_HTTPC_RESPONSE_MAX);
+						goto out;
+					}
+					if (st == POS_OK)
 						content_length = (size_t)v;
 				}
 				chunked = te && strncasecmp(te, "chunked", 7) == 0;
@@ -341,6 +351,11 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 		goto out;
 	}
 	size_t blen = rlen - header_end;
+	if (content_length != SIZE_MAX && blen < content_length) {
+		snprintf(res->error, sizeof res->error, "answer cut short after %zu of %zu bytes",
+		         blen, content_length);
+		goto out;
+	}
 	if (content_length != SIZE_MAX && blen > content_length)
 		blen = content_length;
 	res->body = malloc(blen + 1);
@@ -351,7 +366,10 @@ bool sim_http_post_json(const char *url, const char *body, size_t len,
 		if (chunked && !dechunk(res->body, &res->body_len))
 			res->body_len = 0, res->body[0] = '\0';
 	}
+	complete = true;
 out:
+	if (!complete)
+		res->status = 0; /* half an answer is no answer */
 	free(resp);
 	if (fd >= 0)
 		close(fd);
