@@ -59,6 +59,20 @@ check "escaped NUL: the simulator is still up" sim_alive
 post_file $PUSH "$T/rawnul.json"
 hostile "raw NUL byte inside the body"
 
+# hostile text must never reach a callback as broken JSON
+post /mpesa/c2b/v1/registerurl "{\"ShortCode\":\"$SIM_C2B_SHORTCODE\",\"ResponseType\":\"Completed\",\"ConfirmationURL\":\"$RCV_URL/c2b/confirm\",\"ValidationURL\":\"$RCV_URL/c2b/validate\"}"
+status_is 200 "register C2B URLs"
+printf '{"ShortCode":%s,"CommandID":"CustomerPayBillOnline","Amount":100,"Msisdn":254708374149,"BillRefNumber":"A\xffB"}' \
+  "$SIM_C2B_SHORTCODE" >"$T/c2b-badutf8.json"
+post_file /mpesa/c2b/v1/simulate "$T/c2b-badutf8.json"
+hostile "invalid UTF-8 in a C2B BillRefNumber"
+for esc in '\ud800' '\udc00x' '\u0000' '\u001f\"\\'; do
+  post /mpesa/c2b/v1/simulate "{\"ShortCode\":$SIM_C2B_SHORTCODE,\"CommandID\":\"CustomerPayBillOnline\",\"Amount\":100,\"Msisdn\":254708374149,\"BillRefNumber\":\"E$esc\"}"
+  if [[ $CODE == 200 || ($CODE == 400 && $(jv .errorCode) == 400.002.0[25]) ]]; then
+    ok "escape $esc in a BillRefNumber: HTTP 200 or 400 ($CODE)"
+  else not_ok "escape $esc in a BillRefNumber: HTTP 200 or 400" "HTTP $CODE $RESP"; fi
+done
+
 # empty body, wrong method, unknown path
 post $PUSH ""
 expect_err 400 400.002.05 "Invalid Request Payload" "empty body: 400.002.05 Invalid Request Payload"
@@ -113,4 +127,6 @@ post $PUSH "$(stk_body $PAYER 10)"
 status_is 200 "a valid push still works at the end"
 co=$(jv .CheckoutRequestID)
 if cb_wait "$(stk_cb_filter "$co")" 5; then ok "and its callback still arrives"; else not_ok "and its callback still arrives"; fi
+nap 0.3
+is "$(cb_count '.method=="POST" and .json==null')" 0 "every callback the simulator sent was valid JSON (UTF-8)"
 t_done
