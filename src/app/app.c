@@ -1,5 +1,5 @@
 /* app/app.c: open and close what one process needs. */
-#include "app/app.h"
+#include "app/app_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,8 @@ struct app {
 	struct store_writer *writer;
 	struct ingest *ingest;
 	struct listener *listener;
+	struct daraja *daraja;
+	struct app_req *reqs;     /* requests in flight (app_int.h) */
 	char secret[STORE_SECRET_HEX_LEN + 1];
 };
 
@@ -117,6 +119,9 @@ void app_close(struct app *a)
 {
 	if (!a)
 		return;
+	daraja_free(a->daraja); /* drops pending completions: free their records */
+	while (a->reqs)
+		app_req_free(a->reqs);
 	listener_stop(a->listener); /* in-flight callbacks finish first */
 	store_writer_close(a->writer);
 	ingest_free(a->ingest);
@@ -161,6 +166,107 @@ enum pos_status app_callback_url(struct app *a, enum listener_route route,
 	if (!listener_url(out, outsz, a->cfg->listener.public_url, a->secret, route, ref,
 	                  mask))
 		return pos_err_set(err, POS_E_TOO_LONG, "[listener] public_url",
+		                   "the callback URL would be longer than %zu characters", outsz);
+	return POS_OK;
+}
+
+struct daraja *app_daraja(struct app *a, struct pos_err *err)
+{
+	if (a->daraja)
+		return a->daraja;
+	struct daraja_opts o;
+	char cert[1024];
+	app_backend_opts(a->cfg, &o, cert, sizeof cert);
+	a->daraja = daraja_new(&o, err);
+	if (!a->daraja && err && err->code == POS_OK)
+		pos_err_set(err, POS_E_CONFIG, "[daraja]", "the Daraja client could not be set up");
+	return a->daraja;
+}
+
+struct daraja *app_daraja_if_open(struct app *a)
+{
+	return a->daraja;
+}
+
+bool app_public_url_is_local(const struct app *a)
+{
+	const char *u = a->cfg->listener.public_url;
+	const char *p = strstr(u, "://");
+	char host[256];
+	size_t n;
+	if (!p)
+		return false;
+	p += 3;
+	if (*p == '[') {
+		n = strcspn(p, "]");
+		if (p[n] != ']')
+			return false;
+		n++;
+	} else {
+		n = strcspn(p, ":/");
+	}
+	if (n == 0 || n >= sizeof host)
+		return false;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return config_host_is_loopback(host);
+}
+
+struct app_req *app_req_new(struct app *a, struct app_flow *f, int64_t txn_id,
+                            enum daraja_api api)
+{
+	struct app_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->app = a;
+	r->flow = f;
+	r->txn_id = txn_id;
+	r->api = api;
+	r->next = a->reqs;
+	if (a->reqs)
+		a->reqs->prev = r;
+	a->reqs = r;
+	return r;
+}
+
+void app_req_free(struct app_req *r)
+{
+	if (!r)
+		return;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		r->app->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	if (r->flow && r->flow->req == r)
+		r->flow->req = NULL;
+	free(r);
+}
+
+bool app_results_reachable(const struct app *a)
+{
+	return app_callbacks_on(a) || app_backend_is_sim(a->cfg);
+}
+
+enum pos_status app_reply_url(struct app *a, enum listener_route route,
+                              const char *ref, char *out, size_t outsz,
+                              struct pos_err *err)
+{
+	if (app_callbacks_on(a))
+		return app_callback_url(a, route, ref, false, out, outsz, err);
+	char host[128], origin[192];
+	unsigned port = 0;
+	if (!config_hostport_split(a->cfg->listener.bind, host, sizeof host, &port))
+		return pos_err_set(err, POS_E_CONFIG, "[listener] bind",
+		                   "\"%s\" is not host:port", a->cfg->listener.bind);
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || host[0] == '\0')
+		str_copy(host, sizeof host, "127.0.0.1");
+	bool v6 = strchr(host, ':') != NULL;
+	str_fmt(origin, sizeof origin, "http://%s%s%s:%u", v6 ? "[" : "", host,
+	        v6 ? "]" : "", port);
+	if (!listener_url(out, outsz, origin, a->secret, route, ref, false))
+		return pos_err_set(err, POS_E_TOO_LONG, "[listener] bind",
 		                   "the callback URL would be longer than %zu characters", outsz);
 	return POS_OK;
 }

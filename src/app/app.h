@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "base/wake.h"
 #include "config/config.h"
+#include "daraja/client.h"
 #include "listener/listener.h"
 #include "store/store.h"
 
@@ -57,6 +58,21 @@ enum pos_status app_callback_url(struct app *a, enum listener_route route,
                                  const char *ref,
                                  bool mask, char *out, size_t outsz,
                                  struct pos_err *err);
+
+/*
+ * The Daraja client of this process, made on first use from [daraja] (and,
+ * when [daraja] base_url is the local simulator, its public test
+ * credentials for any key left empty). NULL with err naming the key when the
+ * configuration cannot reach Daraja. Owned by the app; one thread (the
+ * app's) drives it, through app/loop.h.
+ */
+struct daraja *app_daraja(struct app *a, struct pos_err *err);
+/* The client if it was already made, else NULL (never makes one). */
+struct daraja *app_daraja_if_open(struct app *a);
+
+/* True when [listener] public_url names this machine (a loopback host), so
+ * a listener started here receives what Daraja posts to it. */
+bool app_public_url_is_local(const struct app *a);
 
 /* The ledger's phone comparison (core's rules), for store_opts. */
 bool app_phone_match(const char *recorded, const char *shown, void *ctx);

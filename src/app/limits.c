@@ -1,0 +1,165 @@
+/* app/limits.c: [limits]: amounts, one open charge per phone, the till's
+ * requests per minute, the daily payout total and the second approver.
+ *
+ * The per-minute limit is judged from the ledger itself, so it holds across
+ * every process on the database: a request is allowed when fewer than
+ * `per_minute` requests of its kind from this till were recorded in the 60
+ * seconds before it (rank by row id, which the database hands out in
+ * order). The store's token bucket counts whole tokens per second, which
+ * cannot express 20 a minute; the ledger can. */
+#include "app/app_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/str.h"
+
+enum { WINDOW_MS = 60000, PAGE = 16 };
+
+void limit_money(const struct config *cfg, struct money_limits *l)
+{
+	const struct config_limits *c = &cfg->limits;
+	money_limits_default(l);
+	(void)money_limits_set(l, CURRENCY_KES, MONEY_OP_CHARGE,
+	                       c->stk_min_amount * MONEY_SCALE, c->stk_max_amount * MONEY_SCALE,
+	                       NULL);
+	struct money_limit p = l->lim[CURRENCY_KES][MONEY_OP_PAYOUT];
+	int64_t max = c->payout_max * MONEY_SCALE;
+	(void)money_limits_set(l, CURRENCY_KES, MONEY_OP_PAYOUT, p.min < max ? p.min : max,
+	                       max, NULL);
+}
+
+enum pos_status limit_open_for_phone(struct app *a, enum txn_kind k,
+                                     const char *msisdn, struct store_txn *open,
+                                     bool *found, struct pos_err *err)
+{
+	static const enum txn_state states[] = {TXN_CREATED, TXN_SENT, TXN_AWAITING,
+	                                        TXN_UNKNOWN, TXN_UNRESOLVED, TXN_REVIEW};
+	*found = false;
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+		struct store_filter f = {.has_kind = true, .kind = k, .has_state = true,
+		                         .state = states[i], .msisdn = msisdn};
+		struct store_cursor next;
+		size_t n = 0;
+		bool more;
+		enum pos_status rc = store_txn_history(app_store(a), &f, NULL, open, 1, &n,
+		                                       &next, &more, err);
+		if (rc != POS_OK)
+			return rc;
+		if (n) {
+			*found = true;
+			return POS_OK;
+		}
+	}
+	return POS_OK;
+}
+
+enum pos_status limit_rate(struct app *a, const struct store_txn *t,
+                           struct pos_err *err)
+{
+	const struct config *cfg = app_config(a);
+	int64_t per_minute;
+	const char *key, *what;
+	if (t->kind == TXN_KIND_STK) {
+		per_minute = cfg->limits.stk_per_minute;
+		key = "[limits] stk_per_minute";
+		what = "M-Pesa prompts";
+	} else if (t->kind == TXN_KIND_B2C) {
+		per_minute = cfg->limits.b2c_per_minute;
+		key = "[limits] b2c_per_minute";
+		what = "payouts";
+	} else {
+		return POS_OK;
+	}
+	int64_t now = clock_now_ms();
+	struct store_filter f = {.from_ms = t->created_at - WINDOW_MS, .has_kind = true,
+	                         .kind = t->kind, .till_id = cfg->till.id};
+	struct store_txn rows[PAGE];
+	struct store_cursor cur, next;
+	bool more = true, first = true;
+	int64_t counted = 0, oldest = t->created_at;
+	while (more && counted < per_minute) {
+		size_t n = 0;
+		enum pos_status rc = store_txn_history(app_store(a), &f, first ? NULL : &cur,
+		                                       rows, PAGE, &n, &next, &more, err);
+		if (rc != POS_OK)
+			return rc;
+		for (size_t i = 0; i < n && counted < per_minute; i++) {
+			if (rows[i].id >= t->id || str_eq(rows[i].result_code, "local:throttled"))
+				continue;
+			counted++;
+			oldest = rows[i].created_at;
+		}
+		cur = next;
+		first = false;
+	}
+	if (counted < per_minute)
+		return POS_OK;
+	int64_t wait_s = (oldest + WINDOW_MS - now + 999) / 1000;
+	if (wait_s < 1)
+		wait_s = 1;
+	pos_err_set(err, POS_E_THROTTLED, key,
+	            "this till has sent %lld %s in the last minute, its limit: nothing was sent",
+	            (long long)per_minute, what);
+	pos_err_hint(err, "try again in %lld s", (long long)wait_s);
+	return POS_E_THROTTLED;
+}
+
+enum pos_status limit_payout(struct app *a, const struct app_operator *op,
+                             const struct app_operator *approver, int64_t minor,
+                             struct pos_err *err)
+{
+	const struct config *cfg = app_config(a);
+	char amt[MONEY_FMT_MAX], lim[MONEY_FMT_MAX], sum[MONEY_FMT_MAX];
+	money_format(minor, CURRENCY_KES, amt, sizeof amt);
+
+	/* Today's payouts (Nairobi), every till, not counting failed ones. */
+	char date[11];
+	struct tm tm;
+	clock_eat_tm(clock_now(), &tm);
+	str_fmt(date, sizeof date, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000,
+	        (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+	struct store_day_report rep;
+	enum pos_status rc = store_report_day(app_store(a), date, NULL, &rep, err);
+	if (rc != POS_OK)
+		return rc;
+	int64_t today = 0;
+	for (size_t i = 0; i < rep.n_rows; i++)
+		if (rep.rows[i].kind == TXN_KIND_B2C && rep.rows[i].state != TXN_FAILED)
+			today += rep.rows[i].total.sum_minor;
+	store_day_report_release(&rep);
+	int64_t daily = cfg->limits.payout_daily_max * MONEY_SCALE;
+	if (today + minor > daily) {
+		money_format(daily, CURRENCY_KES, lim, sizeof lim);
+		money_format(today, CURRENCY_KES, sum, sizeof sum);
+		pos_err_set(err, POS_E_RANGE, "amount",
+		            "%s would take today's payouts past the daily limit of %s (%s paid "
+		            "out or under way today)", amt, lim, sum);
+		pos_err_hint(err, "pay less, or wait until tomorrow; [limits] payout_daily_max "
+		                  "sets the limit");
+		return POS_E_RANGE;
+	}
+
+	int64_t above = cfg->limits.approval_above * MONEY_SCALE;
+	if (minor <= above)
+		return POS_OK;
+	money_format(above, CURRENCY_KES, lim, sizeof lim);
+	if (!approver || approver->id <= 0) {
+		pos_err_set(err, POS_E_DENIED, "approver",
+		            "%s is above the approval limit of %s: a second supervisor must "
+		            "approve it", amt, lim);
+		pos_err_hint(err, "have another supervisor sign in as approver (--approver ID)");
+		return POS_E_DENIED;
+	}
+	if (approver->id == op->id)
+		return pos_err_set(err, POS_E_DENIED, "approver",
+		                   "operator %lld cannot approve their own payout of %s: it needs "
+		                   "a second person", (long long)op->id, amt);
+	if (!role_allows(approver->role, ROLE_ACT_PAYOUT))
+		return pos_err_set(err, POS_E_DENIED, "approver",
+		                   "%s is a %s and cannot approve payouts: the approver must be a "
+		                   "supervisor or an admin", approver->name,
+		                   role_label(approver->role));
+	return POS_OK;
+}
