@@ -17,7 +17,7 @@
 #include "sim/stk.h"
 
 enum {
-	TOKENS_MAX = 100000,
+	TOKENS_MAX = 200000,
 	SCHED_MAX = 1000000,
 	SHORTCODES_MAX = 1024,
 	V3_IDS_MAX = 200000,
