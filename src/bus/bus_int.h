@@ -79,7 +79,7 @@ struct bus_slot {
 	bool open;
 	int64_t backoff_ms;
 	int64_t next_try_mono;   /* 0 = due now */
-	bool saved_failure;      /* the ledger shows a failure of this slot */
+	bool saved_failure;      /* the ledger may show a failure of this slot */
 	struct bus_backend_status st;
 };
 

@@ -71,8 +71,12 @@ enum pos_status bus_engine_init(struct bus_engine *e, const struct bus_opts *o,
 		for (size_t i = 0; i < n; i++)
 			e->slot[e->n++].ops = bus_backend_find(names[i]);
 	}
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		str_copy(e->slot[i].st.name, sizeof e->slot[i].st.name, e->slot[i].ops->name);
+		/* A deliverer before us may have recorded a failure: the first
+		 * success records that it is over. */
+		e->slot[i].saved_failure = true;
+	}
 	if (!bus_lock_path(o, e->lock_path, sizeof e->lock_path))
 		return pos_err_set(err, POS_E_TOO_LONG, "[store] path",
 		                   "is too long to name the lock file beside it");
