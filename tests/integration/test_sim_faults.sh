@@ -120,10 +120,10 @@ jt "request log shows the throttled request with its fault" '[.requests[]|select
 faults '{"b2c":{"http_429":1}}'
 oid429=$(uuid)
 post $B2C "$(b2c_v3 "$oid429" 11)"
-status_is 429 "b2c http_429: HTTP 429"
+expect_err 429 429 "" "b2c http_429: HTTP 429 with an error envelope"
 faults '{"b2c":{"http_429":0,"http_503":1}}'
 post $B2C "$(b2c_v3 "$oid429" 11)"
-status_is 503 "b2c http_503: HTTP 503"
+expect_err 503 503 "" "b2c http_503: HTTP 503 with an error envelope"
 faults '{"b2c":{"http_503":0}}'
 is "$(ledger_count '.originator_id==$x' "$oid429")" 0 "429/503: nothing reached the ledger"
 post $B2C "$(b2c_v3 "$oid429" 11)"

@@ -81,7 +81,8 @@ waited=$(( $(now_ms_b) - t_push ))
 
 # ---- scenario numbers ---------------------------------------------------------
 declare -A want=([254700000001]=1 [254700001032]=1032 [254700002001]=2001 [254111111111]=1
-  [254333333333]=1032 [254712345678]=0 [254110000001]=0)
+  [254333333333]=1032 [254712345678]=0 [254110000001]=0
+  [254700001019]=1019 [254700000003]='"SFC_IC0003"')   # the last two: docs/daraja-sim.md extras
 declare -A coid=()
 for ph in "${!want[@]}"; do
   post $PUSH "$(stk_body "$ph" 10)"
@@ -95,7 +96,7 @@ for ph in "${!want[@]}"; do
       cbtb "$ph ends with ResultCode 0 (a number)" '.Body.stkCallback.ResultCode==0' \
         "$ph (any other valid number) pays: CallbackMetadata present" '.Body.stkCallback|has("CallbackMetadata")'
     else
-      cbtb "$ph ends with ResultCode ${want[$ph]} (a number)" ".Body.stkCallback.ResultCode==${want[$ph]}" \
+      cbtb "$ph ends with ResultCode ${want[$ph]} ($([[ ${want[$ph]} == '"'* ]] && echo a string || echo a number))" ".Body.stkCallback.ResultCode==${want[$ph]}" \
         "$ph failure callback has no CallbackMetadata" \
         '.Body.stkCallback|(has("CallbackMetadata")|not) and (keys|sort)==["CheckoutRequestID","MerchantRequestID","ResultCode","ResultDesc"]'
     fi
