@@ -39,6 +39,8 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CPPFLAGS += -DPOS_VERSION='"$(VERSION)"' -DPOS_GIT_REV='"$(GIT_REV)"'
 
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+
 ifeq ($(V),1)
 Q :=
 else
@@ -75,6 +77,7 @@ PLUGINS  := $(patsubst src/bus/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRCS))
 
 PROGRAMS := $(BUILD)/mpesa-pos $(BUILD)/daraja-sim
 
+.SECONDARY:
 .PHONY: all deps run check unit asan-unit fuzz soak bench screens clean tests fuzz-build
 all: $(PROGRAMS) tests $(PLUGINS)
 tests: $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
@@ -153,32 +156,41 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJS) $(LIBS)
 
 asan-unit: $(ASAN_UNIT)
 
-# Fuzz targets: clang + libFuzzer, in their own build folder.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -Isrc $(PKG_CFLAGS) \
-              -DPOS_VERSION='"fuzz"' -DPOS_GIT_REV='"fuzz"'
-FUZZ_LIB_SRCS := $(foreach l,daraja store config core base,$(call layer_srcs,$(l)))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard src/*/*.h)
+# Fuzz targets: clang + libFuzzer, in their own build folder. The layers a
+# parser of outside input lives in are compiled once with clang's sanitizer
+# coverage into one archive; each target links it.
+FUZZ_CFLAGS := -g -O1 -std=c11 -Isrc $(PKG_CFLAGS) -DPOS_VERSION='"fuzz"' -DPOS_GIT_REV='"fuzz"'
+FUZZ_LAYERS := daraja config core base
+FUZZ_OBJS := $(foreach l,$(FUZZ_LAYERS),$(call layer_objs,$(l),$(BUILD)/fuzz))
+$(BUILD)/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/libfuzzlib.a: $(FUZZ_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libfuzzlib.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/fuzz/libfuzzlib.a $(PKG_LIBS)
 fuzz-build: $(FUZZ_BINS)
 
 # ---- the two commands ---------------------------------------------------------
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
 	$(Q)scripts/run-demo.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all asan-unit fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all asan-unit fuzz-build
 	$(Q)scripts/run-tests.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
 
 soak: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all fuzz-build
 	$(Q)scripts/run-tests.sh --soak
 
 clean:
