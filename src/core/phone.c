@@ -8,7 +8,13 @@
 #include "core/digits.h"
 #include "core/text_int.h"
 
-enum { NSN_LEN = 9, CC_LEN = 3, MSISDN_LEN = CC_LEN + NSN_LEN, DIGITS_MAX = 20 };
+enum {
+	NSN_LEN = 9,
+	CC_LEN = 3,
+	MSISDN_LEN = CC_LEN + NSN_LEN,
+	DIGITS_MAX = 20,
+	SHOWN_MAX = 256, /* longest shown value compared, after trimming */
+};
 
 struct country_info {
 	const char *iso, *cc, *name, *adj;
@@ -384,11 +390,21 @@ static enum phone_shown match_mask(const char *pat, size_t m, const char *ref,
 	return differ ? PHONE_SHOWN_MISMATCH : PHONE_SHOWN_MATCH;
 }
 
-/* True when s holds a letter or a non-ASCII byte: a name, not digits. */
-static bool names_follow(const char *s)
+/* The first " - " in [s, s+n), or NULL. */
+static const char *find_dash(const char *s, size_t n)
 {
-	for (; *s; s++)
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (unsigned char)*s >= 0x80)
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
+			return s + i;
+	return NULL;
+}
+
+/* True when s holds a letter or a non-ASCII byte: a name, not digits. */
+static bool names_follow(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (unsigned char)s[i] >= 0x80)
 			return true;
 	return false;
 }
@@ -400,12 +416,14 @@ enum phone_shown phone_matches_shown(const char *msisdn, const char *shown)
 		return PHONE_SHOWN_NONE;
 	const char *s = shown;
 	size_t n = strlen(shown);
-	if (n > 256)
-		return PHONE_SHOWN_NONE;
-	const char *dash = strstr(s, " - "); /* "254712345678 - Jane Doe" */
-	if (dash && names_follow(dash + 3))
-		n = (size_t)(dash - s);
 	core_trim(&s, &n);
+	if (n > SHOWN_MAX)
+		return PHONE_SHOWN_NONE;
+	const char *dash = find_dash(s, n); /* "254712345678 - Jane Doe" */
+	if (dash && names_follow(dash + 3, n - (size_t)(dash + 3 - s))) {
+		n = (size_t)(dash - s);
+		core_trim(&s, &n);
+	}
 	if (n == 0)
 		return PHONE_SHOWN_NONE;
 
