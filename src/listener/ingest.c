@@ -15,6 +15,7 @@
 struct ingest {
 	struct ingest_opts o;
 	char shortcode[STORE_SHORTCODE_MAX];
+	char till_number[STORE_SHORTCODE_MAX];
 	char till_id[STORE_TILL_MAX];
 	bool has_pattern;
 	regex_t pattern;
@@ -65,8 +66,10 @@ enum pos_status ingest_new(const struct ingest_opts *opts, struct ingest **out,
 	if (!in->o.max_body)
 		in->o.max_body = DARAJA_CB_BODY_MAX_DEFAULT;
 	str_copy(in->shortcode, sizeof in->shortcode, opts->shortcode);
+	str_copy(in->till_number, sizeof in->till_number, opts->till_number);
 	str_copy(in->till_id, sizeof in->till_id, opts->till_id);
 	in->o.shortcode = in->shortcode;
+	in->o.till_number = in->till_number;
 	in->o.till_id = in->till_id;
 	in->o.c2b_account_pattern = NULL; /* compiled below; not kept */
 	if (opts->c2b_account_pattern && *opts->c2b_account_pattern) {
@@ -129,7 +132,8 @@ static const char *c2b_judge(const struct ingest *in, const struct daraja_c2b *p
 {
 	if (in->o.c2b_accept_all)
 		return NULL;
-	if (in->shortcode[0] && strcmp(p->business_short_code, in->shortcode) != 0) {
+	if (in->shortcode[0] && strcmp(p->business_short_code, in->shortcode) != 0 &&
+	    !(in->till_number[0] && strcmp(p->business_short_code, in->till_number) == 0)) {
 		*why = "the payment is for another shortcode";
 		return "C2B00015";
 	}

@@ -32,7 +32,8 @@
 struct ingest_opts {
 	struct store_writer *writer; /* required; not owned */
 	size_t max_body;             /* as the listener's; 0 = 64 KiB */
-	const char *shortcode;       /* our paybill/till: C2B for another is refused */
+	const char *shortcode;       /* our paybill or store number ... */
+	const char *till_number;     /* ... or till: C2B for another is refused */
 	const char *till_id;         /* recorded on C2B payments */
 	/* C2B validation rules. */
 	const char *c2b_account_pattern; /* POSIX extended regex the whole
