@@ -25,7 +25,7 @@
 #include "base/log.h"
 #include "base/str.h"
 
-enum { BATCH_HARD_MAX = 1024 };
+enum { BATCH_HARD_MAX = 1024, ACK_EVERY_MS = 250 };
 
 static size_t batch_size(const struct bus_opts *o)
 {
@@ -257,6 +257,27 @@ static int call_timeout(const struct bus_engine *e, int64_t deadline)
 	return (int)t;
 }
 
+/* Flush the backend, then move its cursor past items [from, to). False (err
+ * filled) when the flush failed: nothing of those is acknowledged. */
+static bool commit(struct bus_engine *e, struct bus_slot *s, const struct batch *b,
+                   size_t from, size_t to, struct pos_err *err)
+{
+	struct pos_err aerr;
+	enum pos_status rc = s->ops->flush(s->state, err);
+	if (rc != POS_OK) {
+		if (err->code == POS_OK)
+			pos_err_set(err, rc, "", NULL);
+		return false;
+	}
+	if (store_outbox_ack(e->st, s->st.name, b->items[to - 1].id, &aerr) == POS_OK)
+		s->st.delivered += (int64_t)(to - from);
+	else
+		/* Delivered but not marked: they will be delivered again (same ids). */
+		log_warn("bus", "%s: %zu event(s) delivered but not marked so in the ledger: %s; "
+		         "they will be sent again", s->st.name, to - from, aerr.msg);
+	return true;
+}
+
 static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t deadline)
 {
 	struct pos_err err;
@@ -297,6 +318,11 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 		free(b.items);
 		return slot_failed(e, s, &err, false); /* the ledger, not the backend */
 	}
+	/* Emit in order until the first failure, making progress durable and
+	 * acknowledged at least every ACK_EVERY_MS, so that a crash in a slow
+	 * batch repeats only the events since then. */
+	size_t acked = 0;
+	int64_t last_ack = clock_mono_ms();
 	for (size_t i = 0; i < b.n && !failed; i++) {
 		if (deadline && clock_mono_ms() >= deadline)
 			break;
@@ -314,24 +340,24 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 		} else {
 			ok++;
 		}
+		if (!failed && ok < b.n && clock_mono_ms() - last_ack >= ACK_EVERY_MS) {
+			if (!commit(e, s, &b, acked, ok, &err)) {
+				failed = true;
+				break;
+			}
+			acked = ok;
+			last_ack = clock_mono_ms();
+		}
 	}
-	struct pos_err ferr;
-	pos_err_clear(&ferr);
-	if (ok > 0 && (rc = s->ops->flush(s->state, &ferr)) != POS_OK) {
-		if (ferr.code == POS_OK)
-			pos_err_set(&ferr, rc, "", NULL);
-		err = ferr; /* nothing of this batch is known to be durable */
-		ok = 0;
-		failed = true;
-	}
-	if (ok > 0) {
-		struct pos_err aerr;
-		if (store_outbox_ack(e->st, s->st.name, b.items[ok - 1].id, &aerr) == POS_OK)
-			s->st.delivered += (int64_t)ok;
-		else
-			/* Delivered but not marked: they will be delivered again (same ids). */
-			log_warn("bus", "%s: %zu event(s) delivered but not marked so in the ledger: "
-			         "%s; they will be sent again", s->st.name, ok, aerr.msg);
+	if (ok > acked) {
+		struct pos_err ferr;
+		pos_err_clear(&ferr);
+		if (commit(e, s, &b, acked, ok, &ferr))
+			acked = ok;
+		else {
+			err = ferr; /* nothing after `acked` is known to be durable */
+			failed = true;
+		}
 	}
 	size_t n = b.n;
 	for (size_t i = 0; i < b.n; i++)
@@ -341,7 +367,7 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 	if (failed)
 		return slot_failed(e, s, &err, true);
 	slot_ok(e, s);
-	return n == cap && ok == n ? 0 : -1;
+	return n == cap && acked == n ? 0 : -1;
 }
 
 int64_t bus_engine_round(struct bus_engine *e, int64_t deadline_mono)
