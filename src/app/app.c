@@ -68,6 +68,7 @@ static enum pos_status start_listener(struct app *a, const struct app_opts *opts
 		.writer = a->writer,
 		.max_body = (size_t)cfg->listener.max_body,
 		.shortcode = cfg->daraja.business_shortcode,
+		.till_number = cfg->daraja.till_number,
 		.till_id = cfg->till.id,
 		.c2b_account_pattern = cfg->listener.c2b_account_pattern,
 		.c2b_min_minor = cfg->listener.c2b_min_amount * 100,
@@ -188,9 +189,8 @@ struct daraja *app_daraja_if_open(struct app *a)
 	return a->daraja;
 }
 
-bool app_public_url_is_local(const struct app *a)
+static bool url_is_local(const char *u)
 {
-	const char *u = a->cfg->listener.public_url;
 	const char *p = strstr(u, "://");
 	char host[256];
 	size_t n;
@@ -210,6 +210,16 @@ bool app_public_url_is_local(const struct app *a)
 	memcpy(host, p, n);
 	host[n] = '\0';
 	return config_host_is_loopback(host);
+}
+
+bool app_public_url_is_local(const struct app *a)
+{
+	return url_is_local(a->cfg->listener.public_url);
+}
+
+bool app_listen_here(const struct config *cfg)
+{
+	return !cfg->listener.public_url[0] || url_is_local(cfg->listener.public_url);
 }
 
 struct app_req *app_req_new(struct app *a, struct app_flow *f, int64_t txn_id,

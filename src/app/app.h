@@ -73,6 +73,10 @@ struct daraja *app_daraja_if_open(struct app *a);
 /* True when [listener] public_url names this machine (a loopback host), so
  * a listener started here receives what Daraja posts to it. */
 bool app_public_url_is_local(const struct app *a);
+/* True when a listener started in this process could receive results: the
+ * public URL is local, or there is none (results are then addressed to
+ * [listener] bind, which only a simulator on this machine reaches). */
+bool app_listen_here(const struct config *cfg);
 
 /* The ledger's phone comparison (core's rules), for store_opts. */
 bool app_phone_match(const char *recorded, const char *shown, void *ctx);

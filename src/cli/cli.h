@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "app/signin.h"
 #include "base/status.h"
 #include "config/config.h"
 
@@ -55,12 +56,78 @@ bool cli_is_help(const char *arg);
 /* "mpesa-pos CMD: field: what happened; what to do" on stderr. */
 void cli_print_err(const char *cmd, const struct pos_err *err);
 
+/* ---- acting as an operator, waiting for outcomes (cli/act.c) ---------------- */
+
+struct app_loop;
+struct app_flow;
+
+/* What the money commands share: --config, --operator ID, --pin-fd N,
+ * --approver ID, --approver-pin-fd N, --wait, --timeout SECONDS. */
+struct cli_act {
+	const char *cmd;          /* "charge": names the command in messages */
+	const char *config_path;
+	long long operator_id;    /* 0: none given */
+	int pin_fd;               /* -1: read the PIN from the terminal */
+	long long approver_id;
+	int approver_pin_fd;
+	bool wait;
+	long long timeout_s;      /* 0: the command's default */
+	struct config *cfg;
+	struct app *app;
+	struct app_loop *loop;
+	bool listening;           /* an in-process listener receives results */
+	bool signed_in, approved;
+	struct app_operator op, approver;
+};
+
+void cli_act_init(struct cli_act *c, const struct cli_globals *g, const char *cmd);
+/* Take a shared option at argv[*i] (advancing *i past its value): 1 taken,
+ * 0 not a shared option, -1 bad value (printed; exit CLI_USAGE). */
+int cli_act_option(struct cli_act *c, int argc, char **argv, int *i);
+/* Load the configuration, open the log and the app, and (listen) start a
+ * listener here when results can reach it and no `serve` holds the port. */
+int cli_act_open(struct cli_act *c, bool listen);
+/* Sign the operator (and, if given, the approver) in: PINs from the
+ * terminal without echo, or from --pin-fd / --approver-pin-fd. */
+int cli_act_signin(struct cli_act *c);
+/* The approver, or NULL when none was given. */
+const struct app_operator *cli_act_approver(const struct cli_act *c);
+/* Turn the loop until the flow is done, or (when !until_done) until its
+ * request has been answered, or timeout_ms passes, or SIGINT/SIGTERM. */
+void cli_act_run(struct cli_act *c, struct app_flow *f, bool until_done,
+                 long long timeout_ms);
+void cli_act_close(struct cli_act *c);
+/* Read a PIN (no echo on a terminal; a line from fd otherwise) into out. */
+int cli_read_pin(int fd, const char *prompt, char *out, size_t outsz);
+
+/* ---- output (cli/json_out.c) ------------------------------------------------------ */
+
+/* The exit code for an error that stopped a command before any transaction
+ * outcome (64 bad input, 77 not allowed, 78 configuration, 30, 31, 70). */
+int cli_exit_for(const struct pos_err *err);
+/* Print {"ok":false,"exit":N,"error":{...}} on stdout and the sentence on
+ * stderr; returns the exit code. */
+int cli_report_error(const char *cmd, const struct pos_err *err);
+/* Print the transaction as JSON on stdout (extra: a cJSON object whose
+ * members are added, consumed; may be NULL) and its sentence on stderr
+ * (note, if given, first). Returns the exit code for its state. */
+int cli_report_txn(const char *cmd, const struct store_txn *t, const char *note,
+                   void *extra);
+
 /* Subcommands. */
 int cli_cmd_console(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_config(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_listener(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_db(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_charge(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_payout(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_balance(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_reverse(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_bus(const struct cli_globals *g, int argc, char **argv);
 
 #endif

@@ -6,8 +6,56 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/flow.h"
+#include "app/loop.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "cli/cli.h"
+
+enum { RECONCILE_EVERY_MS = 30000, TURN_MS = 250 };
+
+/* Reconciliation: at start-up, then every RECONCILE_EVERY_MS, one pass at a
+ * time. A problem (no Daraja credentials) is logged once per kind. */
+struct serve_rec {
+	struct app_loop *loop;
+	struct app_reconcile *pass;
+	int64_t next_ms;
+	enum pos_status last_problem;
+};
+
+static void reconcile_tick(struct serve_rec *r)
+{
+	if (r->pass && app_reconcile_done(r->pass)) {
+		struct app_reconcile_stats s;
+		app_reconcile_stats(r->pass, &s);
+		if (s.checked)
+			log_info("serve", "reconciliation: %zu looked at, %zu settled, %zu for a "
+			         "supervisor, %zu still open", s.checked, s.finished, s.unresolved,
+			         s.still_open);
+		app_reconcile_free(r->pass);
+		r->pass = NULL;
+	}
+	if (r->pass || clock_mono_ms() < r->next_ms)
+		return;
+	r->next_ms = clock_mono_ms() + RECONCILE_EVERY_MS;
+	struct pos_err err;
+	if (app_reconcile_start(r->loop, false, &r->pass, &err) != POS_OK) {
+		r->pass = NULL;
+		if (err.code != r->last_problem) {
+			char msg[POS_ERR_MSG_MAX + POS_ERR_FIELD_MAX + POS_ERR_HINT_MAX + 8];
+			log_warn("serve", "reconciliation cannot run: %s",
+			         pos_err_format(&err, msg, sizeof msg));
+		}
+		r->last_problem = err.code;
+		return;
+	}
+	r->last_problem = POS_OK;
+}
+
+static void settle(void *user, int64_t txn_id)
+{
+	app_settle_on_change(user, txn_id);
+}
 
 static void usage(FILE *out)
 {
@@ -15,6 +63,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Receive Daraja's callbacks on [listener] bind, headless, for a back-office\n"
 	      "machine. Prints \"listening on http://HOST:PORT\" once it accepts callbacks.\n"
+	      "Transactions that are not final are reconciled at start-up and every 30 s\n"
+	      "(STK queries, Transaction Status), when [daraja] can reach Daraja.\n"
 	      "Stops cleanly on SIGTERM or SIGINT: callbacks in flight are stored and\n"
 	      "answered first.\n"
 	      "\n"
@@ -83,20 +133,31 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 	log_info("serve", "serving callbacks on %s (%s)", app_listener_url(a),
 	         app_callbacks_on(a) ? "callbacks on" : "poll mode");
 
+	struct app_loop *loop = NULL;
+	if (app_loop_new(a, &loop, &err) != POS_OK) {
+		cli_print_err("serve", &err);
+		app_close(a);
+		config_free(cfg);
+		log_close();
+		return CLI_INTERNAL;
+	}
+	/* Results of status queries settle the payouts they were about. */
+	app_loop_watch(loop, settle, loop);
+	struct serve_rec rec = {.loop = loop, .next_ms = clock_mono_ms()};
 	for (;;) {
-		struct timespec tick = {.tv_sec = 1};
-		int sig = sigtimedwait(&stop, NULL, &tick);
+		struct timespec now = {0, 0};
+		int sig = sigtimedwait(&stop, NULL, &now);
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("serve", "signal %d: stopping", sig);
 			break;
 		}
 		if (sig == SIGHUP)
 			log_info("serve", "SIGHUP: configuration reload is not supported yet");
-		/* Drain change notifications: nothing in serve consumes them yet. */
-		int64_t ids[256];
-		while (wake_drain(app_wake(a), ids, 256, NULL) == 256)
-			;
+		reconcile_tick(&rec);
+		app_loop_turn(loop, TURN_MS);
 	}
+	app_reconcile_free(rec.pass);
+	app_loop_free(loop);
 	app_close(a);
 	config_free(cfg);
 	log_info("serve", "stopped");

@@ -10,6 +10,14 @@ static const struct cli_command commands[] = {
 	{"serve", "receive Daraja's callbacks headless (a back-office machine)", cli_cmd_serve},
 	{"listener", "listener urls: print the callback URLs to register", cli_cmd_listener},
 	{"db", "db backup FILE | db migrate: look after the local database", cli_cmd_db},
+	{"charge", "send an M-Pesa prompt to a customer's phone (STK push)", cli_cmd_charge},
+	{"payout", "pay money to a customer (B2C)", cli_cmd_payout},
+	{"status", "status ID: where a transaction stands (checked with M-Pesa)", cli_cmd_status},
+	{"balance", "the M-Pesa account balance", cli_cmd_balance},
+	{"reverse", "reverse ID: reverse a completed customer payment", cli_cmd_reverse},
+	{"reconcile", "settle every transaction that is not final, now", cli_cmd_reconcile},
+	{"resolve", "resolve ID: close an unresolved transaction as paid or not paid", cli_cmd_resolve},
+	{"operator", "operator add|list|passwd|disable: the people who use the till", cli_cmd_operator},
 	{"bus", "bus status | deliver | doc: the IF.bus event outbox and its lag", cli_cmd_bus},
 };
 

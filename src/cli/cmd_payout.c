@@ -1,0 +1,92 @@
+/* cli/cmd_payout.c: `mpesa-pos payout`: pay a customer (B2C), as a
+ * supervisor; above [limits] approval_above with a second approver. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/flow.h"
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: mpesa-pos payout --operator ID --phone PHONE --amount N\n"
+	      "                        --command SalaryPayment|BusinessPayment|PromotionPayment\n"
+	      "                        [--remarks TEXT] [--occasion TEXT]\n"
+	      "                        [--approver ID [--approver-pin-fd N]]\n"
+	      "                        [--wait] [--timeout S] [--pin-fd N] [--config FILE]\n"
+	      "\n"
+	      "Pay N shillings to PHONE from the B2C shortcode. Needs a supervisor; above\n"
+	      "[limits] approval_above a second supervisor approves with their own PIN.\n"
+	      "The result comes by callback: without a listener (serve, or this command\n"
+	      "with --wait when [listener] public_url points at this machine) it stays\n"
+	      "pending until one runs. Exit codes in docs/cli.md.\n",
+	      out);
+}
+
+static void on_change(void *user, struct app_flow *f)
+{
+	(void)user;
+	(void)f;
+}
+
+int cli_cmd_payout(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_act c;
+	struct app_payout_req rq = {0};
+	cli_act_init(&c, g, "payout");
+	for (int i = 1; i < argc; i++) {
+		int taken = cli_act_option(&c, argc, argv, &i);
+		if (taken < 0)
+			return CLI_USAGE;
+		if (taken)
+			continue;
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (cli_is_help(argv[i])) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--phone") == 0 && v) {
+			rq.phone = argv[++i];
+		} else if (strcmp(argv[i], "--amount") == 0 && v) {
+			rq.amount = argv[++i];
+		} else if (strcmp(argv[i], "--command") == 0 && v) {
+			rq.command = argv[++i];
+		} else if (strcmp(argv[i], "--remarks") == 0 && v) {
+			rq.remarks = argv[++i];
+		} else if (strcmp(argv[i], "--occasion") == 0 && v) {
+			rq.occasion = argv[++i];
+		} else {
+			fprintf(stderr, "mpesa-pos payout: unknown argument \"%s\"; run "
+			        "mpesa-pos payout --help\n", argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	int rc = cli_act_open(&c, c.wait);
+	if (rc == CLI_OK)
+		rc = cli_act_signin(&c);
+	if (rc != CLI_OK) {
+		cli_act_close(&c);
+		return rc;
+	}
+	rq.approver = cli_act_approver(&c);
+	struct app_flow *f = NULL;
+	struct pos_err err;
+	if (app_payout_start(c.loop, &c.op, &rq, on_change, NULL, &f, &err) != POS_OK) {
+		rc = cli_report_error("payout", &err);
+		cli_act_close(&c);
+		return rc;
+	}
+	long long limit_s = c.timeout_s ? c.timeout_s
+	                    : c.wait ? 120 : c.cfg->daraja.timeout + 15;
+	cli_act_run(&c, f, c.wait, limit_s * 1000);
+	const struct store_txn *t = app_flow_txn(f);
+	const struct pos_err *fe = app_flow_error(f);
+	char note[400] = "";
+	if (fe->code != POS_OK && t && t->state != TXN_FAILED)
+		snprintf(note, sizeof note, "%s", fe->msg);
+	else if (c.wait && !app_flow_done(f))
+		snprintf(note, sizeof note, "stopped waiting after %lld s%s", limit_s,
+		         c.listening ? "" : " (no listener here: a running serve records the result)");
+	rc = t ? cli_report_txn("payout", t, note, NULL) : cli_report_error("payout", fe);
+	app_flow_free(f);
+	cli_act_close(&c);
+	return rc;
+}
