@@ -6,6 +6,7 @@
 #   make deps       install missing Debian packages only
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make soak       the long runs that do not belong in `make check`
+#   make bench      benchmarks (BENCH=quick|full); rewrites bench/RESULTS.md
 #   make clean      remove build/
 #
 # Layers live in src/<layer>/ (see docs/architecture.md). Every .c file in a
@@ -192,6 +193,13 @@ fuzz: deps
 soak: deps
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all fuzz-build
 	$(Q)scripts/run-tests.sh --soak
+
+# make bench: quick mode (under 3 minutes); make bench BENCH=full for the
+# million-row runs. Rewrites bench/RESULTS.md.
+BENCH ?= quick
+bench: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)bench/run.sh $(BENCH)
 
 clean:
 	rm -rf $(BUILD)
