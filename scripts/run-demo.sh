@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: start daraja-sim on loopback, write a demo configuration that
-# points the console at it, and open the console. Everything the demo keeps
-# (configuration, database, logs) lives in .demo/ (git ignores it); delete
-# that folder to start afresh. The simulator is stopped when the console exits.
+# points the console at it (and the simulator's callbacks at the console's
+# own listener), create the demo operator on first run, and open the
+# console. Everything the demo keeps (configuration, database, logs,
+# receipts) lives in .demo/ (git ignores it); delete that folder to start
+# afresh. The simulator is stopped when the console exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
@@ -27,6 +29,21 @@ if [[ -z $sim_url ]]; then
   exit 1
 fi
 
+# A free loopback port for the console's callback listener: nothing answers
+# a connection to it.
+port=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    port=$p
+    break
+  fi
+done
+if [[ -z $port ]]; then
+  echo "make run: no free loopback port was found for the callback listener" >&2
+  exit 1
+fi
+
 conf=$demo/mpesa-pos.conf
 cat >"$conf" <<CONF
 # Written by \`make run\` for the demo against daraja-sim. Not for production.
@@ -36,8 +53,18 @@ base_url = $sim_url
 [till]
 name = Demo till
 
+[listener]
+bind = 127.0.0.1:$port
+public_url = http://127.0.0.1:$port
+
 [store]
 path = $PWD/$demo/mpesa-pos.db
+
+[ui]
+receipt_dir = $PWD/$demo/receipts
+
+[bus]
+jsonl_path = $PWD/$demo/events.jsonl
 
 [log]
 path = $PWD/$demo/mpesa-pos.log
@@ -45,4 +72,4 @@ CONF
 chmod 600 "$conf"
 
 echo "daraja-sim is running at $sim_url (log: $demo/sim.log)"
-"$B/mpesa-pos" --config "$conf"
+"$B/mpesa-pos" --config "$conf" console --demo

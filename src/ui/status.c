@@ -1,0 +1,79 @@
+/* ui/status.c: the facts of the status line, gathered once a second. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "config/config.h"
+#include "daraja/client.h"
+#include "ui/ui_int.h"
+
+/* Undelivered events of the most lagging configured backend. */
+static bool outbox_lag(struct ui *ui, int64_t *lag)
+{
+	const char *list = ui_config(ui)->bus.backends;
+	char copy[256];
+	str_copy(copy, sizeof copy, list);
+	*lag = 0;
+	bool any = false;
+	char *p = copy;
+	while (p && *p) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		char *name = str_trim(p);
+		if (*name && !str_eq(name, "none")) {
+			int64_t n = 0;
+			if (store_outbox_pending(ui_store(ui), name, &n, NULL) == POS_OK) {
+				any = true;
+				if (n > *lag)
+					*lag = n;
+			}
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return any;
+}
+
+void ui_status_refresh(struct ui *ui, struct ui_status *s)
+{
+	struct app *a = ui_app(ui);
+	struct daraja *d = app_daraja_if_open(a);
+	const char *breaker = "closed";
+	if (d) {
+		switch (daraja_breaker_state(d)) {
+		case DARAJA_CIRCUIT_OPEN:
+			breaker = "OPEN";
+			break;
+		case DARAJA_CIRCUIT_HALF_OPEN:
+			breaker = "half-open";
+			break;
+		default:
+			break;
+		}
+	}
+	str_copy(s->breaker, sizeof s->breaker, breaker);
+	if (str_eq(breaker, "OPEN")) {
+		s->daraja_known = true;
+		s->daraja_ok = false;
+	}
+	const char *url = app_listener_url(a);
+	s->listening = url != NULL;
+	str_copy(s->listener, sizeof s->listener, url ? url : "poll mode");
+	s->outbox_known = outbox_lag(ui, &s->outbox_lag);
+}
+
+void ui_status_daraja_seen(struct ui *ui, const struct store_txn *t)
+{
+	struct ui_status *s = ui_status_mut(ui);
+	if (str_starts_with(t->result_code, "local:unreachable") ||
+	    str_starts_with(t->result_code, "local:breaker")) {
+		s->daraja_known = true;
+		s->daraja_ok = false;
+	} else if (t->checkout_request_id[0] || t->conversation_id[0] ||
+	           t->receipt[0]) {
+		/* Daraja answered about it. */
+		s->daraja_known = true;
+		s->daraja_ok = true;
+	}
+	ui_dirty(ui);
+}
