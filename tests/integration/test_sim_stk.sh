@@ -177,6 +177,17 @@ push_err "missing CallBackURL: 400.002.02 Invalid CallBackURL" 'del(.CallBackURL
 push_err "CallBackURL not a URL: 400.002.02 Invalid CallBackURL" '.CallBackURL="not a url"' 400 400.002.02 "Invalid CallBackURL"
 push_err "missing BusinessShortCode: 400.002.02" 'del(.BusinessShortCode)' 400 400.002.02 "BusinessShortCode"
 
+post $PUSH "$(stk_body 254712000109 10 "" '.BusinessShortCode=999999 | .PartyB=999999')"
+expect_err 500 500.001.1001 "^Merchant does not exist" "unknown BusinessShortCode: HTTP 500 500.001.1001 Merchant does not exist"
+# Daraja reads no fields without Content-Type: application/json (API facts §1)
+printf '%s' "$(stk_body 254712000110 10)" >"$T/noct.json"
+_curl $PUSH -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type:' --data-binary @"$T/noct.json"
+expect_err 400 400.002.02 "^Bad Request - Invalid " "no Content-Type: the misleading 400.002.02 Bad Request - Invalid <Field>"
+_curl $PUSH -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' --data-binary @"$T/noct.json"
+expect_err 400 400.002.02 "^Bad Request - Invalid " "Content-Type text/plain: 400.002.02 as well"
+_curl $PUSH -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json; charset=utf-8' --data-binary @"$T/noct.json"
+status_is 200 "Content-Type application/json; charset=utf-8 is JSON"
+
 for body in 'hello' '{"BusinessShortCode":174379,' '[1,2,3]' '"just a string"'; do
   post $PUSH "$body"
   expect_err 400 400.002.05 "^Invalid Request Payload$" "body '$body': 400.002.05 Invalid Request Payload"
