@@ -36,6 +36,25 @@ RESP=
 CURL_RC=0
 TOKEN=
 
+# ---------------------------------------------------------------- no secrets in output
+# Failure details quote response bodies; mask every secret and token first.
+SIM_SECRETS=("$SIM_SECRET" "$SIM_PASSKEY" "$SIM_INITIATOR_PW")
+# sim_secret VALUE: remember a value that must never be printed (tokens).
+sim_secret() { [[ -n ${1:-} ]] && SIM_SECRETS+=("$1"); return 0; }
+sim_mask() {
+  local t=$1 x
+  for x in "${SIM_SECRETS[@]}" "$TOKEN"; do [[ -n $x ]] && t=${t//"$x"/***}; done
+  shopt -s extglob
+  t=${t//\"access_token\":\"+([^\"])\"/\"access_token\":\"***\"}
+  t=${t//\"Password\":\"+([^\"])\"/\"Password\":\"***\"}
+  t=${t//Invalid Access Token - +([A-Za-z0-9])/Invalid Access Token - ***}
+  printf '%s' "$t"
+}
+eval "_lib_not_ok() $(declare -f not_ok | tail -n +2)"
+not_ok() {
+  if (($# > 1)); then _lib_not_ok "$1" "$(sim_mask "$2")"; else _lib_not_ok "$1"; fi
+}
+
 # start_sim [FLAGS...]: t_start_sim, safe to call again in the same suite (the
 # old log is removed first, so t_wait_listening cannot read a stale port).
 start_sim() { rm -f "$T/sim.log"; t_start_sim "$@"; }
@@ -138,6 +157,7 @@ oauth() {
 sim_token() {
   oauth
   TOKEN=$(jq -r '.access_token // empty' <<<"$RESP" 2>/dev/null)
+  sim_secret "$TOKEN"
   [[ $CODE == 200 && -n $TOKEN ]] || { not_ok "get an access token" "HTTP $CODE: $RESP"; return 1; }
 }
 

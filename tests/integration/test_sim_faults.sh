@@ -208,18 +208,20 @@ if cb_wait "$(stk_cb_filter "$co_dup")" 5 2; then
 else not_ok "callback_dup: two callbacks arrive" "got $(cb_count "$(stk_cb_filter "$co_dup")")"; fi
 faults '{"stk":{"callback_dup":0}}'
 
-# late callback: arrives after a later push's (out of order)
-faults '{"stk":{"callback_late":1,"callback_late_ms":1500}}'
+# late callback: a later request's callback overtakes it (out of order). The
+# later request is a B2C (not faulted), sent right after the push.
+faults '{"stk":{"callback_late":1,"callback_late_ms":2500}}'
+oid_early=$(uuid); b2c_early=$(b2c_v3 "$oid_early" 15)
 t_late=$(now_ms)
 post $PUSH "$(stk_body 254712000309 19)"; co_late=$(jv .CheckoutRequestID)
+post $B2C "$b2c_early"
 stk_final "$co_late"
 faults '{"stk":{"callback_late":0}}'
-post $PUSH "$(stk_body 254712000310 19)"; co_early=$(jv .CheckoutRequestID)
-if cb_wait "$(stk_cb_filter "$co_late")" 6; then
+if cb_wait "$(stk_cb_filter "$co_late")" 8; then
   late_seq=$(jq .seq <<<"$CB"); late_t=$(jq .t_ms <<<"$CB")
-  cb_wait "$(stk_cb_filter "$co_early")" 1
-  check "callback_late: the later push's callback came first (out of order)" test "${CB:+$(jq .seq <<<"$CB")}" -lt "$late_seq"
-  check "callback_late: it came at least 1500 ms after the push ($((late_t - t_late)) ms)" test $((late_t - t_late)) -ge 1500
+  cb_wait "$(printf '.json.Result.OriginatorConversationID=="%s"' "$oid_early")" 1
+  check "callback_late: the later request's callback came first (out of order)" test "${CB:+$(jq .seq <<<"$CB")}" -lt "$late_seq"
+  check "callback_late: it came at least 2500 ms after the push ($((late_t - t_late)) ms)" test $((late_t - t_late)) -ge 2500
 else not_ok "callback_late: the late callback arrives"; fi
 
 # queue timeout (initiator products): the QueueTimeOutURL hears, nothing is processed

@@ -27,7 +27,7 @@ status_is 200 "valid Basic credentials: HTTP 200"
 jt "access_token is a non-empty string" '.access_token|type=="string" and length>=20'
 jt "expires_in is a STRING" '.expires_in|type=="string"'
 jt "expires_in is \"3599\" by default (Daraja's lifetime)" '.expires_in=="3599"'
-tok1=$(jv .access_token)
+tok1=$(jv .access_token); sim_secret "$tok1"
 like "$(curl -s -D - -o /dev/null -u "$SIM_KEY:$SIM_SECRET" "$SIM_URL/oauth/v1/generate?grant_type=client_credentials")" \
   "[Cc]ontent-[Tt]ype: application/json" "the token answer is Content-Type application/json"
 
@@ -63,7 +63,7 @@ TOKEN=$tok1
 start_receiver || not_ok "receiver starts"
 post /mpesa/stkpush/v1/processrequest "$(stk_body 254712000001)"
 status_is 200 "a fresh token is accepted by STK push"
-oauth; tok2=$(jv .access_token)
+oauth; tok2=$(jv .access_token); sim_secret "$tok2"
 check "a second token request gives a token" test -n "$tok2"
 TOKEN=$tok2
 post /mpesa/stkpush/v1/processrequest "$(stk_body 254712000002)"
@@ -104,7 +104,7 @@ else not_ok "the callback reached the hanging receiver"; stop_sim; fi
 start_sim --token-ttl 1 || not_ok "daraja-sim --token-ttl 1 starts"
 oauth
 jt "--token-ttl 1: expires_in is the string \"1\" or \"0\"" '.expires_in=="1" or .expires_in=="0"'
-TOKEN=$(jv .access_token)
+TOKEN=$(jv .access_token); sim_secret "$TOKEN"
 # poll (bounded) until the token is refused
 expired=no
 for ((i = 0; i < 40; i++)); do
