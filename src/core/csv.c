@@ -382,7 +382,7 @@ enum pos_status csv_payout_line(struct csv_payout *p, const char *line, size_t n
 		pos_err_hint(err, "fix the header first");
 		goto out;
 	}
-	if (r.count == 1 && memchr(line, ';', n)) {
+	if (r.count == 1 && n > 0 && memchr(line, ';', n)) {
 		st = pos_err_set(err, POS_E_PARSE, NULL,
 		                 "the columns are separated by ';', not by commas");
 		if (err)

@@ -12,6 +12,7 @@
  * publishes, so store/ can put it in the outbox in the same SQL transaction
  * as the change. No JSON here (core has no cJSON): bus/ builds the bodies.
  *
+ * Ownership: names are static strings.
  * Thread-safety: pure functions over const tables.
  */
 #ifndef POS_CORE_EVENT_H

@@ -26,7 +26,8 @@
  * "shortcode", "callback_url", "command_id", "transaction_type"); a caller
  * with its own name for the value (a config key) may overwrite err->field.
  *
- * Thread-safety: pure functions over const tables.
+ * Ownership: names and labels are static strings; struct pos_err is the
+ * caller's. Thread-safety: pure functions over const tables.
  */
 #ifndef POS_CORE_FIELDS_H
 #define POS_CORE_FIELDS_H

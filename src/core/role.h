@@ -6,6 +6,9 @@
  * UI (function-key bar, help), the CLI and the flows all consult, so a
  * cashier's help never shows a key the cashier cannot use.
  *
+ * Unknown roles and actions are refused (fail closed).
+ *
+ * Ownership: names and labels are static strings.
  * Thread-safety: pure functions over const tables.
  */
 #ifndef POS_CORE_ROLE_H

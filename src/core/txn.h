@@ -39,6 +39,7 @@
  *     awaiting -> completed, failed, unknown; unknown -> completed,
  *     failed                                                             S
  *
+ * Ownership: names and labels are static strings.
  * Thread-safety: pure functions over const tables.
  */
 #ifndef POS_CORE_TXN_H
