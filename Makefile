@@ -134,16 +134,18 @@ $(BUILD)/plugins/%.so: src/bus/plugins/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # ---- tests -------------------------------------------------------------------
-# Unit tests link every layer (and the simulator's library, for its own units).
+# Unit tests link every layer (and the simulator's library, for its own units;
+# it comes first, since it uses base/ and core/ and a static link resolves
+# left to right).
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(LIBS) $(BUILD)/libsim.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(SUPPORT_OBJS) $(LIBS) $(BUILD)/libsim.a $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(SUPPORT_OBJS) $(BUILD)/libsim.a $(LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
 
 $(ASAN)/tests/%: $(ASAN)/obj/tests/unit/%.o $(ASAN_SUPPORT) $(ASAN_LIBS) $(ASAN)/libsim.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD-ASAN $@")
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_SUPPORT) $(ASAN_LIBS) $(ASAN)/libsim.a $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_SUPPORT) $(ASAN)/libsim.a $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
 
 $(BUILD)/itests/%: $(BUILD)/obj/tests/integration/%.o $(SUPPORT_OBJS) $(LIBS)
 	@mkdir -p $(@D)

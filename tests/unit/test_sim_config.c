@@ -17,7 +17,6 @@
 #include "sim/faults.h"
 #include "sim/httpc.h"
 #include "sim/stk.h"
-#include "test_sim_link.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -309,8 +308,6 @@ static void test_url_parse(void **state)
 
 int main(void)
 {
-	if (sim_test_link_base() != 5)
-		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_flags),
 		cmocka_unit_test(test_bad_flags),

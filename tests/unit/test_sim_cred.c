@@ -16,7 +16,6 @@
 
 #include "base/crypto.h"
 #include "sim/cred.h"
-#include "test_sim_link.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -143,8 +142,6 @@ static void test_key_load_errors(void **state)
 
 int main(void)
 {
-	if (sim_test_link_base() != 5)
-		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stk_password),
 		cmocka_unit_test(test_credential),

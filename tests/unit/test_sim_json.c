@@ -16,7 +16,6 @@
 #include "sim/json.h"
 #include "sim/map.h"
 #include "sim/result.h"
-#include "test_sim_link.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -234,8 +233,6 @@ static void test_map(void **state)
 
 int main(void)
 {
-	if (sim_test_link_base() != 5)
-		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_text_ok),

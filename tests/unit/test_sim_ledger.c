@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "sim/ledger.h"
-#include "test_sim_link.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -186,8 +185,6 @@ static void test_names(void **state)
 
 int main(void)
 {
-	if (sim_test_link_base() != 5)
-		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fees),
 		cmocka_unit_test(test_balance_string),

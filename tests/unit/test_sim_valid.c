@@ -12,7 +12,6 @@
 #include <cjson/cJSON.h>
 
 #include "sim/valid.h"
-#include "test_sim_link.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -293,8 +292,6 @@ static void test_huge_text(void **state)
 
 int main(void)
 {
-	if (sim_test_link_base() != 5)
-		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_msisdn),
 		cmocka_unit_test(test_amount_text),
