@@ -71,13 +71,18 @@ run_suite() {
 if [[ $mode == check ]]; then
   run_suite checks/layers 60 scripts/check-layers.sh
   run_suite checks/banned 60 scripts/check-banned.sh
-  for t in $B/tests/test_*; do
+  # Run the binaries of the sources that exist (a renamed test's old binary
+  # may linger in the build folder).
+  for src in tests/unit/test_*.c; do
+    t=$B/tests/$(basename "$src" .c)
     [[ -x $t ]] && run_suite "unit/${t##*/}" 300 "$t"
   done
-  for t in $B/asan/tests/test_*; do
+  for src in tests/unit/test_*.c; do
+    t=$B/asan/tests/$(basename "$src" .c)
     [[ -x $t ]] && run_suite "asan/${t##*/}" 600 "$t"
   done
-  for t in $B/itests/test_*; do
+  for src in tests/integration/test_*.c; do
+    t=$B/itests/$(basename "$src" .c)
     [[ -x $t ]] && run_suite "integration/${t##*/}" 600 "$t"
   done
   for dir in integration ui crash docs; do
@@ -85,7 +90,8 @@ if [[ $mode == check ]]; then
       [[ -f $t ]] && run_suite "$dir/$(basename "$t" .sh)" 900 bash "$t"
     done
   done
-  for f in $B/fuzz/fuzz_*; do
+  for src in tests/fuzz/fuzz_*.c; do
+    f=$B/fuzz/$(basename "$src" .c)
     [[ -x $f ]] && run_suite "fuzz/${f##*/}" 120 scripts/fuzz.sh --short "${f##*/}"
   done
 else
