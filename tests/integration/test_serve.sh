@@ -66,6 +66,21 @@ is "$(sqlite3 "$T/pos.db" "select count(*) from callback where id > $before and 
   "... as rejected, with nothing applied"
 is "$(sqlite3 "$T/pos.db" "select count(*) from callback where id > $before and reason = ''")" 0 "... each with its reason"
 
+# Every route takes its real Daraja body (the transactions are unknown
+# here, so each is kept as an orphan, to be applied when its transaction
+# appears), and refuses another route's body.
+for pair in stk:stk_success b2c/result:b2c_success b2c/timeout:b2c_queue_timeout \
+            status/result:status_completed status/timeout:b2c_queue_timeout \
+            balance/result:balance_success balance/timeout:balance_queue_timeout \
+            reversal/result:reversal_success reversal/timeout:b2c_queue_timeout; do
+  route=${pair%%:*} fixture=${pair#*:}
+  code=$(post "/$SECRET/$route/T0000ZZ9" @"$F/$fixture.json")
+  got=$(sqlite3 "$T/pos.db" "select route || ' ' || outcome from callback order by id desc limit 1")
+  if [[ $code == 200 && $got == "$route orphan" ]]; then ok "$route takes $fixture.json (kept as an orphan)"
+  else not_ok "$route takes $fixture.json" "HTTP $code, archived as: $got"; fi
+done
+is "$(post "/$SECRET/balance/result/T0000ZZ9" @"$F/b2c_success.json")" 400 "a B2C body on the balance route is refused"
+
 # A callback for a transaction we do not know (yet) is kept as an orphan.
 is "$(post "/$SECRET/stk/T0000ZZ9" @"$F/stk_cancelled_1032.json")" 200 "an unknown transaction's callback is answered"
 is "$(sqlite3 "$T/pos.db" "select outcome from callback order by id desc limit 1")" orphan "... and kept as an orphan"
