@@ -1,9 +1,16 @@
 /* app/app.c: open and close what one process needs. */
 #include "app/app_int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/str.h"
@@ -116,6 +123,57 @@ fail:
 	return st;
 }
 
+/*
+ * CivetWeb's accept thread polls its listening socket with a 2 s timeout and
+ * looks at the stop flag only between polls, so mg_stop() takes up to 2 s.
+ * While listener_stop() runs, a helper connects to our own port every 20 ms:
+ * the poll returns, the thread sees the flag and ends at once. (Until the
+ * listener does this itself.)
+ */
+struct poker {
+	struct sockaddr_in addr;
+	atomic_bool done;
+};
+
+static void *poke(void *arg)
+{
+	struct poker *p = arg;
+	for (int i = 0; i < 150 && !atomic_load(&p->done); i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			continue;
+		(void)connect(fd, (const struct sockaddr *)&p->addr, sizeof p->addr);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void stop_listener(struct listener *l)
+{
+	struct poker p;
+	pthread_t th;
+	char host[64] = "";
+	const char *url = l ? listener_local_url(l) : NULL;
+	memset(&p, 0, sizeof p);
+	atomic_init(&p.done, false);
+	p.addr.sin_family = AF_INET;
+	p.addr.sin_port = htons((uint16_t)(l ? listener_port(l) : 0));
+	if (url && str_starts_with(url, "http://"))
+		str_copyn(host, sizeof host, url + 7, strcspn(url + 7, ":"));
+	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
+		str_copy(host, sizeof host, "127.0.0.1");
+	bool helper = l && listener_port(l) > 0 &&
+	              inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
+	              pthread_create(&th, NULL, poke, &p) == 0;
+	listener_stop(l);
+	if (helper) {
+		atomic_store(&p.done, true);
+		pthread_join(th, NULL);
+	}
+}
+
 void app_close(struct app *a)
 {
 	if (!a)
@@ -123,7 +181,7 @@ void app_close(struct app *a)
 	daraja_free(a->daraja); /* drops pending completions: free their records */
 	while (a->reqs)
 		app_req_free(a->reqs);
-	listener_stop(a->listener); /* in-flight callbacks finish first */
+	stop_listener(a->listener); /* in-flight callbacks finish first */
 	store_writer_close(a->writer);
 	ingest_free(a->ingest);
 	store_close(a->st);

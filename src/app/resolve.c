@@ -71,7 +71,7 @@ void resolve_step(struct app_flow *f)
 		return;
 	}
 	if (!str_eq_nocase(fd.r.transaction_status, "Completed")) {
-		stop(f, POS_E_CONFLICT, "M-Pesa says receipt %s is \"%s\", not completed: "
+		stop(f, POS_E_INVALID, "M-Pesa says receipt %s is \"%s\", not completed: "
 		     "nothing was changed", f->resolve_receipt, fd.r.transaction_status);
 		return;
 	}
@@ -79,14 +79,14 @@ void resolve_step(struct app_flow *f)
 		money_format(fd.r.amount.minor, CURRENCY_KES, got, sizeof got);
 		money_format(t->amount_minor, CURRENCY_KES, want, sizeof want);
 		str_fmt(detail, sizeof detail, "receipt %s is for %s", f->resolve_receipt, got);
-		stop(f, POS_E_CONFLICT, "%s, not %s: nothing was changed", detail, want);
+		stop(f, POS_E_INVALID, "%s, not %s: nothing was changed", detail, want);
 		return;
 	}
 	const char *party = t->kind == TXN_KIND_B2C ? fd.r.credit_party_name
 	                                            : fd.r.debit_party_name;
 	if (t->msisdn[0] && party[0] &&
 	    phone_matches_shown(t->msisdn, party) == PHONE_SHOWN_MISMATCH) {
-		stop(f, POS_E_CONFLICT, "receipt %s belongs to %s, not to this transaction's "
+		stop(f, POS_E_INVALID, "receipt %s belongs to %s, not to this transaction's "
 		     "phone: nothing was changed", f->resolve_receipt, party);
 		return;
 	}

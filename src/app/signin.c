@@ -143,7 +143,7 @@ static enum pos_status may_manage(struct app *a, const struct app_operator *by,
 	if (admin) {
 		pos_err_set(err, POS_E_DENIED, "operator",
 		            "managing operators needs an admin to sign in");
-		pos_err_hint(err, "add --operator ID (an admin) to the command");
+		pos_err_hint(err, "sign in as an admin (on the command line: --admin ID)");
 		return POS_E_DENIED;
 	}
 	return POS_OK;
