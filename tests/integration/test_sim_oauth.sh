@@ -84,19 +84,20 @@ check "STK push without Authorization: refused (4xx) with an error envelope" \
   bash -c '[[ $1 == 4* ]] && jq -e ".errorCode|type==\"string\"" <<<"$2" >/dev/null' _ "$CODE" "$RESP"
 
 # ---- SIGTERM ---------------------------------------------------------------
-term_wait "$SIM_PID" 3000
-is "$TERM_RC" 0 "SIGTERM: the simulator exits 0 within 3 s (took $TERM_MS ms)"
+term_wait "$SIM_PID" 5000
+is "$TERM_RC" 0 "SIGTERM: the simulator exits 0 within 5 s (took $TERM_MS ms)"
 [[ $TERM_RC == running ]] && stop_sim
-# ...also while a callback delivery is in flight to a receiver that never answers
-start_sim --callback-delay-ms 100 || not_ok "daraja-sim starts again"
+# ...also while a callback delivery is in flight to a receiver that never
+# answers (a 20 s delivery timeout: waiting it out would show)
+start_sim --callback-delay-ms 100 --callback-timeout-ms 20000 || not_ok "daraja-sim starts again"
 sim_token && post /mpesa/stkpush/v1/processrequest "$(stk_body 254712000020 10 "$RCV_URL/hang/stk")"
 if cb_wait '.path=="/hang/stk"' 5; then
-  term_wait "$SIM_PID" 3000
+  term_wait "$SIM_PID" 5000
   if [[ $TERM_RC == running ]]; then
-    not_ok "SIGTERM with a callback delivery hanging: exits 0 within 3 s" "still running after $TERM_MS ms"
+    not_ok "SIGTERM with a callback delivery hanging: exits 0 within 5 s" "still running after $TERM_MS ms"
     stop_sim
   else
-    is "$TERM_RC" 0 "SIGTERM with a callback delivery hanging: exits 0 within 3 s (took $TERM_MS ms)"
+    is "$TERM_RC" 0 "SIGTERM with a callback delivery hanging: exits 0 within 5 s (took $TERM_MS ms)"
   fi
 else not_ok "the callback reached the hanging receiver"; stop_sim; fi
 
@@ -105,14 +106,15 @@ start_sim --token-ttl 1 || not_ok "daraja-sim --token-ttl 1 starts"
 oauth
 jt "--token-ttl 1: expires_in is the string \"1\" or \"0\"" '.expires_in=="1" or .expires_in=="0"'
 TOKEN=$(jv .access_token); sim_secret "$TOKEN"
-# poll (bounded) until the token is refused
-expired=no
-for ((i = 0; i < 40; i++)); do
-  post /mpesa/stkpush/v1/processrequest "$(stk_body 254712000005)"
+# poll (bounded, with a request that changes nothing) until the token is refused
+expired=no t0=$(now_ms)
+while (($(now_ms) - t0 < 5000)); do
+  post /mpesa/stkpushquery/v1/query "$(stk_query_body ws_CO_000)"
   [[ $CODE == 404 ]] && { expired=yes; break; }
   nap 0.1
 done
-is "$expired" yes "--token-ttl 1: the token stops working within 4 s"
+is "$expired" yes "--token-ttl 1: the token stops working within 5 s ($(($(now_ms) - t0)) ms)"
+post /mpesa/stkpush/v1/processrequest "$(stk_body 254712000005)"
 expect_err 404 404.001.03 "^Invalid Access Token" "expired token on STK push: 404.001.03 Invalid Access Token"
 post /mpesa/stkpushquery/v1/query "$(stk_query_body ws_CO_000)"
 expect_err 404 404.001.03 "Invalid Access Token" "expired token on STK query: 404.001.03"
