@@ -84,6 +84,9 @@ struct app_flow {
 	enum app_flow_kind fk;
 	enum flow_mode mode;
 	bool force;               /* pass: query now, whatever the schedule */
+	bool patient;             /* pass: wait for a status query's result
+	                             (on demand), rather than leave it to the
+	                             listener's process to settle */
 	struct app_operator op;   /* who started it (id 0: the system) */
 	int64_t txn_id;
 	struct store_txn txn;     /* as last read from the store */

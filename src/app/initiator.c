@@ -347,7 +347,8 @@ static void wait_or_leave(struct app_flow *f, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS && !f->child_id) {
+	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS &&
+	    !(f->child_id && f->patient)) {
 		flow_finish(f);
 		return;
 	}

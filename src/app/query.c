@@ -206,6 +206,7 @@ enum pos_status app_status_start(struct app_loop *l, const struct app_operator *
 		f->have_txn = true;
 		f->mode = FLOW_PASS;
 		f->force = true;
+		f->patient = true;
 		*out = f;
 		if (txn_state_is_terminal(t.state) || t.state == TXN_UNRESOLVED ||
 		    t.state == TXN_REVIEW) {

@@ -62,6 +62,7 @@ static void start_next(struct app_reconcile *r)
 		f->have_txn = true;
 		f->mode = FLOW_PASS;
 		f->force = r->force;
+		f->patient = r->force;
 		r->flows[i] = f;
 		r->running++;
 		flow_follow(f, 0);
