@@ -17,17 +17,28 @@
 
 enum { WINDOW_MS = 60000, PAGE = 16 };
 
+/* [limits] narrows core's limits, never widens them: the Daraja client
+ * refuses anything beyond core's maximum (KES 250,000) anyway, and the
+ * refusal should come before an intent is recorded. */
+static void narrow(struct money_limits *l, enum money_op op, int64_t min, int64_t max)
+{
+	struct money_limit d = l->lim[CURRENCY_KES][op];
+	if (min < d.min)
+		min = d.min;
+	if (max > d.max)
+		max = d.max;
+	if (min > max)
+		min = max;
+	(void)money_limits_set(l, CURRENCY_KES, op, min, max, NULL);
+}
+
 void limit_money(const struct config *cfg, struct money_limits *l)
 {
 	const struct config_limits *c = &cfg->limits;
 	money_limits_default(l);
-	(void)money_limits_set(l, CURRENCY_KES, MONEY_OP_CHARGE,
-	                       c->stk_min_amount * MONEY_SCALE, c->stk_max_amount * MONEY_SCALE,
-	                       NULL);
-	struct money_limit p = l->lim[CURRENCY_KES][MONEY_OP_PAYOUT];
-	int64_t max = c->payout_max * MONEY_SCALE;
-	(void)money_limits_set(l, CURRENCY_KES, MONEY_OP_PAYOUT, p.min < max ? p.min : max,
-	                       max, NULL);
+	narrow(l, MONEY_OP_CHARGE, c->stk_min_amount * MONEY_SCALE,
+	       c->stk_max_amount * MONEY_SCALE);
+	narrow(l, MONEY_OP_PAYOUT, 0, c->payout_max * MONEY_SCALE);
 }
 
 enum pos_status limit_open_for_phone(struct app *a, enum txn_kind k,

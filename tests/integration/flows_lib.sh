@@ -35,10 +35,10 @@ fl_conf() {
     echo "[limits]"
     echo "stk_per_minute = ${FL_STK_PER_MINUTE:-1000}"
     echo "approval_above = 50000"
-    echo "payout_max = 100000"
-    echo "payout_daily_max = 200000"
+    echo "payout_max = ${FL_PAYOUT_MAX:-100000}"
+    echo "payout_daily_max = ${FL_DAILY_MAX:-200000}"
     echo "[store]"
-    echo "path = $T/pos.db"
+    echo "path = ${FL_DB:-$T/pos.db}"
     echo "[log]"
     echo "path = $T/pos.log"
     echo "level = debug"
@@ -110,7 +110,7 @@ accepted_for() {
     jq --arg k "$2" --arg v "$3" '[.requests[] | select((.fields[$k] | tostring) == $v and .accepted)] | length'
 }
 # sql QUERY: on the ledger.
-sql() { sqlite3 "$T/pos.db" "$1"; }
+sql() { sqlite3 "${FL_DB:-$T/pos.db}" "$1"; }
 
 # fl_serve: `mpesa-pos serve` on $CONF's listener (it records the callbacks;
 # commands then find the port taken and watch the ledger). Sets SERVE_PID.

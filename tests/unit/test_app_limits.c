@@ -71,6 +71,17 @@ static void test_money_limits(void **state)
 			fail_msg("row %zu: %s", i, pos_status_name(got));
 	}
 	app_fx_close(f);
+
+	/* [limits] may narrow core's limits, never widen them. */
+	f = app_fx_open("[limits]\nstk_max_amount = 1000000\npayout_max = 1000000\n"
+	                "payout_daily_max = 2000000\n", true);
+	assert_non_null(f);
+	limit_money(app_config(f->app), &l);
+	assert_int_equal(money_check_limit(&l, CURRENCY_KES, MONEY_OP_CHARGE, 250000 * MONEY_SCALE, NULL), POS_OK);
+	assert_int_equal(money_check_limit(&l, CURRENCY_KES, MONEY_OP_CHARGE, 250001 * MONEY_SCALE, NULL), POS_E_RANGE);
+	assert_int_equal(money_check_limit(&l, CURRENCY_KES, MONEY_OP_PAYOUT, 250001 * MONEY_SCALE, NULL), POS_E_RANGE);
+	assert_int_equal(money_check_limit(&l, CURRENCY_KES, MONEY_OP_PAYOUT, 10 * MONEY_SCALE, NULL), POS_OK);
+	app_fx_close(f);
 }
 
 static void test_open_per_phone(void **state)
