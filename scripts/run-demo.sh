@@ -8,12 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
-demo=.demo
+demo=${MPESA_POS_DEMO_DIR:-.demo}   # tests use a scratch folder
 mkdir -p "$demo"
+demo=$(cd "$demo" && pwd)
 chmod 700 "$demo"
 
 "$B/daraja-sim" --listen 127.0.0.1:0 --callback-delay-ms 2000 >"$demo/sim.out" 2>"$demo/sim.log" &
 sim_pid=$!
+echo "$sim_pid" >"$demo/sim.pid"
 trap 'kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true' EXIT
 
 sim_url=
@@ -58,18 +60,18 @@ bind = 127.0.0.1:$port
 public_url = http://127.0.0.1:$port
 
 [store]
-path = $PWD/$demo/mpesa-pos.db
+path = $demo/mpesa-pos.db
 
 [ui]
-receipt_dir = $PWD/$demo/receipts
+receipt_dir = $demo/receipts
 
 [bus]
-jsonl_path = $PWD/$demo/events.jsonl
+jsonl_path = $demo/events.jsonl
 
 [log]
-path = $PWD/$demo/mpesa-pos.log
+path = $demo/mpesa-pos.log
 CONF
 chmod 600 "$conf"
 
-echo "daraja-sim is running at $sim_url (log: $demo/sim.log)"
+echo "daraja-sim is running at $sim_url (log: ${demo#$PWD/}/sim.log)"
 "$B/mpesa-pos" --config "$conf" console --demo

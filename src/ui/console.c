@@ -118,6 +118,7 @@ static void pop(struct ui *ui)
 		s->ops->leave(ui, s->self);
 	s->ops = NULL;
 	s->self = NULL;
+	ui->msg[0] = '\0'; /* a message is about the screen it was said on */
 	ui->dirty = true;
 }
 
@@ -141,6 +142,7 @@ bool ui_push(struct ui *ui, const struct screen_ops *ops, const void *arg)
 		return false;
 	}
 	ui->stack[ui->depth++] = (struct slot){ops, self};
+	ui->msg[0] = '\0';
 	ui->dirty = true;
 	return true;
 }

@@ -65,18 +65,18 @@ static void draw_status(struct ui *ui, int y, int cols)
 	const struct ui_status *s = ui_status_of(ui);
 	const char *dot = ui_glyphs(ui)->dot;
 	char line[320], ago[32];
-	const char *daraja = !s->daraja_known ? "Daraja not checked"
+	const char *daraja = !s->daraja_known ? "Daraja not tried"
 	                     : s->daraja_ok   ? "Daraja up"
-	                                      : "Daraja UNREACHABLE";
+	                                      : "Daraja DOWN";
 	char outbox[40];
 	if (s->outbox_known)
 		snprintf(outbox, sizeof outbox, "outbox %lld", (long long)s->outbox_lag);
 	else
-		str_copy(outbox, sizeof outbox, "outbox ?");
+		str_copy(outbox, sizeof outbox, "events off");
 	const char *last = "no callback yet";
 	char last_text[48];
 	if (s->last_callback_ms) {
-		snprintf(last_text, sizeof last_text, "last callback %s",
+		snprintf(last_text, sizeof last_text, "callback %s",
 		         ui_ago(s->last_callback_ms, clock_now_ms(), ago, sizeof ago));
 		last = last_text;
 	}
@@ -131,17 +131,16 @@ void ui_frame_draw(struct ui *ui, const char *title, unsigned cx,
 void ui_frame_too_small(struct ui *ui, int rows, int cols)
 {
 	(void)ui;
-	const char *lines[4];
+	const char *lines[3];
 	char need[96];
 	snprintf(need, sizeof need, "It needs at least %dx%d; this one is %dx%d.",
 	         UI_MIN_COLS, UI_MIN_ROWS, cols, rows);
 	lines[0] = "The terminal is too small for mpesa-pos.";
 	lines[1] = need;
-	lines[2] = "Make the window bigger;";
-	lines[3] = "F10 quits.";
+	lines[2] = "Make the window bigger, or press F10 to quit.";
 	int y = rows / 2 - 2;
 	if (y < 0)
 		y = 0;
-	for (int i = 0; i < 4 && y + i < rows; i++)
+	for (int i = 0; i < 3 && y + i < rows; i++)
 		ui_wrap(y + i, 1, cols - 2, 1, A_BOLD, lines[i]);
 }

@@ -38,6 +38,7 @@ struct charge {
 	int64_t prompt_left;
 	bool cash;                 /* DONE shows a cash sale */
 	char background[STORE_PUBLIC_ID_MAX]; /* a charge left to finish alone */
+	int64_t redraw_at;         /* monotonic: next countdown redraw */
 };
 
 /* ---- checking as typed ------------------------------------------------- */
@@ -80,6 +81,31 @@ static enum pos_status amount_ok(const char *s, void *ctx)
 	return money_check_limit(ctx, CURRENCY_KES, MONEY_OP_CHARGE, minor, NULL);
 }
 
+/* Typed text no digits can complete into a number: say what is wrong with
+ * it whole (its prefix), not that it is short. */
+static void why_never(const char *typed, struct pos_err *err)
+{
+	char probe[UI_FIELD_MAX + 16];
+	size_t digits = 0;
+	for (const char *p = typed; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	if (digits >= 10)
+		return; /* long enough: the error is about the number as typed */
+	snprintf(probe, sizeof probe, "%s%.*s", typed, (int)(10 - digits), "0000000000");
+	struct phone ph;
+	struct pos_err whole;
+	pos_err_clear(&whole);
+	if (phone_normalize(probe, PHONE_DEFAULT_COUNTRY, &ph, &whole) == POS_OK ||
+	    !str_starts_with(whole.msg, probe) || strstr(whole.msg, "too "))
+		return;
+	char msg[POS_ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, "%s cannot be a Kenyan mobile number:%s", typed,
+	         strchr(whole.msg + strlen(probe), ':') ? strchr(whole.msg + strlen(probe), ':') + 1
+	                                                : " check it with the customer");
+	str_copy(err->msg, sizeof err->msg, msg);
+	err->hint[0] = '\0';
+}
+
 /* Check field i. final: the cashier is done with it (too short counts). */
 static bool check_field(struct ui *ui, struct charge *c, int i, bool final)
 {
@@ -110,6 +136,8 @@ static bool check_field(struct ui *ui, struct charge *c, int i, bool final)
 		}
 		if (!final && (st == POS_E_EMPTY || completes(f->text, phone_ok, NULL)))
 			return false;
+		if (!completes(f->text, phone_ok, NULL))
+			why_never(f->text, &err);
 		break;
 	}
 	case F_AMOUNT: {
@@ -145,7 +173,12 @@ static bool check_field(struct ui *ui, struct charge *c, int i, bool final)
 	}
 	if (st == POS_OK)
 		return true;
+	/* Two lines under the field: the hint only when it fits. */
 	ui_sentence(f->err, sizeof f->err, &err);
+	if (ui_text_width(f->err) > 2 * (COLS - 4 - 15 - 1) - 8) {
+		err.hint[0] = '\0';
+		ui_sentence(f->err, sizeof f->err, &err);
+	}
 	return false;
 }
 
@@ -201,6 +234,7 @@ static void read_flow(struct ui *ui, struct charge *c)
 	c->prompt_left = app_flow_prompt_left_s(f);
 	if (app_flow_done(f) && c->mode == M_LIVE) {
 		c->mode = M_DONE;
+		ui_message_clear(ui); /* "Asking M-Pesa..." is answered below */
 		if (c->have_txn && (txn_state_is_terminal(c->txn.state) ||
 		                    c->txn.state == TXN_UNRESOLVED))
 			ui_bell(ui);
@@ -479,10 +513,16 @@ static unsigned tick(struct ui *ui, void *self, int64_t now, int64_t *next)
 	struct charge *c = self;
 	if (c->mode != M_LIVE)
 		return 0;
+	/* The countdown moves once a second. */
+	if (now < c->redraw_at) {
+		if (c->redraw_at < *next)
+			*next = c->redraw_at;
+		return 0;
+	}
+	c->redraw_at = now + 1000;
+	if (c->redraw_at < *next)
+		*next = c->redraw_at;
 	read_flow(ui, c);
-	int64_t at = now + 1000;
-	if (at < *next)
-		*next = at;
 	return UI_REDRAW;
 }
 
@@ -528,9 +568,9 @@ static void draw_confirm(struct ui *ui, struct charge *c, const struct ui_rect *
 		ui_put(y + 1, x, w, ui_attr(ui, UI_A_TITLE),
 		       "Record this sale as PAID IN CASH? No M-Pesa prompt is sent.");
 		ui_big_draw(ui, y + 3, x + 2, w - 2, big, amount);
-		ui_put(y + 10, x, w, A_NORMAL,
-		       "Only when the money is in the till. It shows as Cash in History and "
-		       "the day-end report.");
+		ui_wrap(y + 10, x, w, 2, A_NORMAL,
+		        "Only when the money is in the till. It shows as Cash in History and "
+		        "in the day-end report.");
 		return;
 	}
 	ui_put(y, x, w, ui_attr(ui, UI_A_TITLE), "Send an M-Pesa prompt for");
@@ -650,16 +690,21 @@ static void draw_live(struct ui *ui, struct charge *c, const struct ui_rect *b)
 	}
 	if (c->txn.state == TXN_COMPLETED && !c->cash) {
 		char r[200];
-		snprintf(r, sizeof r, "M-Pesa receipt %s%s%s",
-		         c->txn.receipt[0] ? c->txn.receipt : "(not received yet)",
-		         c->txn.payer_name[0] ? "   Paid by " : "", c->txn.payer_name);
-		ui_put(by++, x, w, ui_attr(ui, UI_A_TITLE), r);
+		if (c->txn.receipt[0]) {
+			snprintf(r, sizeof r, "M-Pesa receipt %s%s%s", c->txn.receipt,
+			         c->txn.payer_name[0] ? "   Paid by " : "", c->txn.payer_name);
+			ui_put(by++, x, w, ui_attr(ui, UI_A_TITLE), r);
+		} else {
+			by += ui_wrap(by, x, w, 2, ui_attr(ui, UI_A_TITLE),
+			              "M-Pesa confirmed the payment when asked; its receipt "
+			              "number comes only with the callback, which has not arrived.");
+		}
 	}
 	if (why[0])
 		by += ui_wrap(by, x, w, 3, A_NORMAL, why);
 	if (c->mode == M_LIVE && c->note[0] && c->txn.state != TXN_AWAITING)
 		ui_wrap(by + 1, x, w, 2, ui_attr(ui, UI_A_DIM), c->note);
-	else if (c->flow_err.code != POS_OK && c->mode == M_DONE)
+	else if (c->flow_err.code != POS_OK && c->mode == M_DONE && !why[0])
 		ui_wrap(by + 1, x, w, 2, ui_attr(ui, UI_A_ERROR), c->flow_err.msg);
 }
 

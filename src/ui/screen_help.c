@@ -54,7 +54,11 @@ static enum pos_status enter(struct ui *ui, void **self, const void *arg,
 		const char *colon = strstr(text, ": ");
 		if (colon && str_starts_with(text, k1))
 			text = colon + 2;
-		add(h, keys, text);
+		char line[160];
+		str_copy(line, sizeof line, text);
+		if (line[0] >= 'a' && line[0] <= 'z')
+			line[0] = (char)(line[0] - 'a' + 'A');
+		add(h, keys, line);
 	}
 	add(h, "", "");
 	add(h, "", "Esc backs out one step, the same way on every screen.");

@@ -621,7 +621,7 @@ static void row_text(const struct store_txn *t, bool wide, char *out, size_t out
 	ui_amount(t, amount, sizeof amount);
 	const char *last = t->receipt[0] ? t->receipt : t->other_means;
 	if (wide)
-		snprintf(out, outsz, "%-12s %-9s %-8s %-12.12s %11s %-10s %-12s %-12.12s %lld",
+		snprintf(out, outsz, "%-12s %-9s %-8s %-12.12s %11s %-10s %-10s %-12.12s %lld",
 		         when, t->public_id, ui_kind_short(t->kind), phone, amount,
 		         ui_state_short(t), last, t->account_reference,
 		         (long long)t->operator_id);
@@ -658,9 +658,9 @@ static void draw(struct ui *ui, void *self, const struct ui_rect *b)
 		ui_put(b->y, b->x + 1, b->w - 2, ui_attr(ui, UI_A_DIM), line);
 	}
 	if (wide)
-		snprintf(line, sizeof line, "%-12s %-9s %-8s %-12s %11s %-10s %-12s %-12s %s",
+		snprintf(line, sizeof line, "%-12s %-9s %-8s %-12s %11s %-10s %-10s %-12s %s",
 		         "When", "Id", "What", "Phone", "Amount", "State", "Receipt",
-		         "Reference", "Operator");
+		         "Reference", "By");
 	else
 		snprintf(line, sizeof line, "%-12s %-9s %-8s %-12s %11s %-10s %s", "When",
 		         "Id", "What", "Phone", "Amount", "State", "Receipt");

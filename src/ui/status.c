@@ -7,7 +7,8 @@
 #include "daraja/client.h"
 #include "ui/ui_int.h"
 
-/* Undelivered events of the most lagging configured backend. */
+/* Undelivered events of the most lagging configured backend; false when
+ * no backend is configured. */
 static bool outbox_lag(struct ui *ui, int64_t *lag)
 {
 	const char *list = ui_config(ui)->bus.backends;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Charge in the console against daraja-sim: fields checked as typed, the
+# confirmation in large type, and the live panel to each outcome: paid (the
+# receipt on screen), cancelled on the phone, no answer (the simulator's
+# short prompt TTL), and a callback the simulator drops, resolved by query.
+# Then History finds the paid charge and its detail shows the timeline and
+# the raw callback.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/ui_lib.sh"
+
+ui_sim --prompt-ttl-ms 1500 || exit 1
+ui_config
+ui_operator 2001 cashier 4321 "Ann Cashier"
+ui_start 80 24
+ui_sign_in 2001 4321 || { t_done; exit 1; }
+ui_check charge-form "the Charge form"
+
+# ---- checked as typed ------------------------------------------------------
+ui_type 0812
+ui_see "cannot be a Kenyan mobile number" "a phone number that cannot become a mobile number is refused as it is typed"
+ui_keys Tab
+ui_type 10.5
+ui_wait "has cents"
+ui_check charge-form-errors "a bad phone and a fractional amount, each with its error under it"
+ui_keys Enter
+ui_wait "has cents"
+check "Enter with a wrong field sends nothing" test "$(ui_screen | grep -c 'Send an M-Pesa prompt')" -eq 0
+
+# ---- paid ------------------------------------------------------------------
+ui_keys Escape
+ui_gone "has cents"
+ui_type 0708374149
+ui_keys Enter
+ui_type 1,500
+ui_keys Enter
+ui_wait "Send an M-Pesa prompt for"
+ui_check charge-confirm "the confirmation shows the amount and the number in large type"
+ui_keys Enter
+ui_wait "M-Pesa receipt" 15
+ui_check charge-paid "a paid charge: PAID in large type with the receipt"
+receipt=$(ui_screen | grep -o 'M-Pesa receipt [A-Z0-9]*' | awk '{print $3}')
+like "$receipt" '^[A-Z0-9]{10}$' "the receipt number is on screen ($receipt)"
+ui_keys F7
+ui_wait "Receipt saved to"
+check "the receipt was printed to a text file" grep -q "$receipt" "$T"/receipts/receipt-*.txt
+
+# ---- History finds it; the detail shows its timeline ---------------------------
+ui_keys F3
+ui_wait "Newest first"
+ui_keys F4
+ui_type "$receipt"
+ui_keys Enter
+ui_wait "receipt \"$receipt\""
+ui_check history-search "History: a search by receipt finds the paid charge"
+ui_keys Enter
+ui_wait "Timeline"
+ui_check detail-timeline "the detail: Daraja's ids and the timeline of request, answer and callback"
+ui_keys r
+ui_wait "Callback 1 of 1"
+ui_check detail-raw "the raw callback, as Daraja sent it"
+ui_keys Escape
+ui_wait "Timeline"
+ui_keys Escape
+ui_wait "Newest first"
+ui_keys Escape          # clears the search
+ui_gone "receipt \""
+ui_keys Escape          # back to Charge, which still shows the sale
+ui_see "M-Pesa receipt $receipt" "Esc from History goes back to the Charge screen as it was"
+ui_keys Enter
+
+# ---- cancelled on the phone ------------------------------------------------------
+ui_charge 0700001032 250
+ui_wait "NOT PAID" 15
+ui_check charge-cancelled "a charge the customer cancelled: NOT PAID and the reason"
+
+# ---- no answer ------------------------------------------------------------------------
+ui_keys Enter
+ui_charge 0700001037 250
+ui_wait "NOT PAID" 15
+ui_check charge-timeout "a prompt nobody answered: NO ANSWER"
+
+# ---- the callback is dropped: resolved by query --------------------------------------
+curl -s -X POST "$SIM_URL/__sim/faults" -H 'Content-Type: application/json' \
+  -d '{"stk":{"callback_drop":1}}' >/dev/null
+ui_keys Enter
+ui_charge 0711223344 700
+ui_wait "Waiting for the customer"
+ui_keys F10
+ui_see "Quit anyway?" "quitting while a charge is in flight asks first"
+ui_keys n
+ui_gone "Quit anyway?"
+# The charge's own STK queries settle it (about 6 s: the first query, then
+# a short wait for the receipt that only the callback carries).
+ui_wait "M-Pesa confirmed the payment" 20
+ui_check charge-dropped "a charge whose callback never came, settled by an STK query"
+ui_keys F3
+ui_wait "Newest first"
+ui_check history-list "History lists all four charges, newest first"
+
+ui_keys F10
+ui_see "console exited with status 0" "the console quits cleanly"
+t_done
