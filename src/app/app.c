@@ -229,6 +229,31 @@ enum pos_status app_callback_url(struct app *a, enum listener_route route,
 	return POS_OK;
 }
 
+/* The breaker's changes, in the log and on IF.bus. */
+static void on_breaker(void *user, enum daraja_breaker_state from,
+                       enum daraja_breaker_state to)
+{
+	struct app *a = user;
+	const char *env = a->cfg->daraja.environment;
+	char msg[160];
+	(void)from;
+	if (to == DARAJA_CIRCUIT_OPEN) {
+		str_fmt(msg, sizeof msg, "Daraja failed %lld times in a row; requests pause for %lld s",
+		        (long long)a->cfg->daraja.breaker_failures,
+		        (long long)a->cfg->daraja.breaker_open_seconds);
+		log_warn("daraja", "%s", msg);
+		const char *v[EVENT_FIELD_COUNT] = {[EVF_ENVIRONMENT] = env,
+		                                    [EVF_ERROR_TYPE] = "breaker_open",
+		                                    [EVF_MESSAGE] = msg};
+		app_emit(a, EV_BREAKER_OPENED, v);
+	} else if (to == DARAJA_CIRCUIT_CLOSED) {
+		str_copy(msg, sizeof msg, "Daraja answered; requests resume");
+		log_info("daraja", "%s", msg);
+		const char *v[EVENT_FIELD_COUNT] = {[EVF_ENVIRONMENT] = env, [EVF_MESSAGE] = msg};
+		app_emit(a, EV_BREAKER_CLOSED, v);
+	}
+}
+
 struct daraja *app_daraja(struct app *a, struct pos_err *err)
 {
 	if (a->daraja)
@@ -236,6 +261,8 @@ struct daraja *app_daraja(struct app *a, struct pos_err *err)
 	struct daraja_opts o;
 	char cert[1024];
 	app_backend_opts(a->cfg, &o, cert, sizeof cert);
+	o.on_breaker = on_breaker;
+	o.hook_user = a;
 	a->daraja = daraja_new(&o, err);
 	if (!a->daraja && err && err->code == POS_OK)
 		pos_err_set(err, POS_E_CONFIG, "[daraja]", "the Daraja client could not be set up");

@@ -19,6 +19,7 @@
 #include "app/flow.h"
 #include "app/loop.h"
 #include "app/signin.h"
+#include "core/event.h"
 #include "core/money.h"
 #include "daraja/callback.h"
 #include "daraja/client.h"
@@ -144,6 +145,10 @@ void flow_fail_unsent(struct app *a, struct store_txn *t, const char *code,
 void flow_audit(struct app *a, int64_t operator_id, const char *action,
                 const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Add an outbox event no change of state writes (sign-in, the breaker):
+ * values[] indexed by enum event_field (NULL = not known). */
+void app_emit(struct app *a, enum event_type ev,
+              const char *const values[EVENT_FIELD_COUNT]);
 /* Resolver completions run for whoever owns the request. */
 void flow_req_done_common(struct app_req *r, struct app_flow **f);
 

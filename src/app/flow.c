@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "bus/bus.h"
 
 void flow_timing_of(const struct config *cfg, struct flow_timing *t)
 {
@@ -250,6 +251,19 @@ void flow_audit(struct app *a, int64_t operator_id, const char *action,
 		char msg[POS_ERR_MSG_MAX + 64];
 		log_error("audit", "%s %s by %lld NOT written: %s", action, subject,
 		          (long long)operator_id, pos_err_format(&e, msg, sizeof msg));
+	}
+}
+
+void app_emit(struct app *a, enum event_type ev,
+              const char *const values[EVENT_FIELD_COUNT])
+{
+	struct bus_opts o;
+	struct pos_err e;
+	bus_opts_from_config(app_config(a), &o);
+	if (bus_event_add(app_store(a), &o, ev, values, 0, NULL, &e) != POS_OK) {
+		char msg[POS_ERR_MSG_MAX + POS_ERR_FIELD_MAX + 8];
+		log_warn("flow", "event %s not recorded: %s", event_name(ev),
+		         pos_err_format(&e, msg, sizeof msg));
 	}
 }
 

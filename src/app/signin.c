@@ -107,6 +107,10 @@ enum pos_status app_signin(struct app *a, int64_t id, const char *pin,
 	if ((rc = store_operator_succeeded(app_store(a), id, err)) != POS_OK)
 		return rc;
 	audit(a, id, "signin", id, role_name(role));
+	char who[24];
+	str_fmt(who, sizeof who, "%lld", (long long)id);
+	const char *values[EVENT_FIELD_COUNT] = {[EVF_OPERATOR] = who};
+	app_emit(a, EV_OPERATOR_SIGNED_IN, values);
 	out->id = id;
 	str_copy(out->name, sizeof out->name, op.name);
 	out->role = role;

@@ -14,9 +14,10 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 
-enum { CLI_TICK_MS = 250 };
+enum { CLI_TICK_MS = 250, CLI_DELIVER_MS = 3000 };
 
 static volatile sig_atomic_t g_stop;
 
@@ -254,10 +255,28 @@ void cli_act_run(struct cli_act *c, struct app_flow *f, bool until_done,
 	app_loop_run(c->loop, answered, &w, clock_mono_ms() + timeout_ms);
 }
 
+void cli_deliver_events(const struct config *cfg)
+{
+	struct bus_opts o;
+	struct bus_deliver_result res;
+	struct pos_err err;
+	if (!cfg)
+		return;
+	bus_opts_from_config(cfg, &o);
+	if (bus_deliver_pending(&o, CLI_DELIVER_MS, &res, &err) != POS_OK) {
+		char msg[POS_ERR_MSG_MAX + POS_ERR_FIELD_MAX + 8];
+		log_warn("cli", "%lld event(s) wait in the outbox for the next delivery: %s",
+		         (long long)res.pending, pos_err_format(&err, msg, sizeof msg));
+	}
+}
+
 void cli_act_close(struct cli_act *c)
 {
+	bool opened = c->app != NULL;
 	app_loop_free(c->loop);
 	app_close(c->app);
+	if (opened)
+		cli_deliver_events(c->cfg);
 	config_free(c->cfg);
 	log_close();
 	crypto_wipe(&c->op, sizeof c->op);

@@ -96,7 +96,11 @@ const struct app_operator *cli_act_approver(const struct cli_act *c);
  * request has been answered, or timeout_ms passes, or SIGINT/SIGTERM. */
 void cli_act_run(struct cli_act *c, struct app_flow *f, bool until_done,
                  long long timeout_ms);
+/* Free everything; the events this command wrote are delivered first when
+ * no serve or console holds the delivery lock (bus_deliver_pending). */
 void cli_act_close(struct cli_act *c);
+/* Deliver the outbox now (at most 3 s) unless a dispatcher runs. */
+void cli_deliver_events(const struct config *cfg);
 /* Read a PIN (no echo on a terminal; a line from fd otherwise) into out. */
 int cli_read_pin(int fd, const char *prompt, char *out, size_t outsz);
 

@@ -265,6 +265,7 @@ int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv)
 	} else {
 		rc = run(a, &o);
 		app_close(a);
+		cli_deliver_events(cfg);
 	}
 	config_free(cfg);
 	log_close();

@@ -10,6 +10,7 @@
 #include "app/loop.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 
 enum { RECONCILE_EVERY_MS = 30000, TURN_MS = 250 };
@@ -52,9 +53,18 @@ static void reconcile_tick(struct serve_rec *r)
 	r->last_problem = POS_OK;
 }
 
-static void settle(void *user, int64_t txn_id)
+struct serve_watch {
+	struct app_loop *loop;
+	struct bus_dispatcher *bus;
+};
+
+/* A change: settle what a status result was about, and deliver its event. */
+static void on_change(void *user, int64_t txn_id)
 {
-	app_settle_on_change(user, txn_id);
+	struct serve_watch *w = user;
+	app_settle_on_change(w->loop, txn_id);
+	if (w->bus && txn_id)
+		bus_dispatcher_kick(w->bus);
 }
 
 static void usage(FILE *out)
@@ -141,8 +151,18 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 		log_close();
 		return CLI_INTERNAL;
 	}
+	/* Events go out from here while serve runs (one deliverer per ledger). */
+	struct bus_opts bo;
+	struct serve_watch watch = {.loop = loop};
+	bus_opts_from_config(cfg, &bo);
+	if (bus_dispatcher_start(&bo, &watch.bus, &err) != POS_OK) {
+		char msg[POS_ERR_MSG_MAX + POS_ERR_FIELD_MAX + POS_ERR_HINT_MAX + 8];
+		watch.bus = NULL;
+		log_warn("serve", "events are not delivered: %s", pos_err_format(&err, msg, sizeof msg));
+		fprintf(stderr, "mpesa-pos serve: events are not delivered: %s\n", msg);
+	}
 	/* Results of status queries settle the payouts they were about. */
-	app_loop_watch(loop, settle, loop);
+	app_loop_watch(loop, on_change, &watch);
 	struct serve_rec rec = {.loop = loop, .next_ms = clock_mono_ms()};
 	for (;;) {
 		struct timespec now = {0, 0};
@@ -158,6 +178,7 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 	}
 	app_reconcile_free(rec.pass);
 	app_loop_free(loop);
+	bus_dispatcher_stop(watch.bus, 2000);
 	app_close(a);
 	config_free(cfg);
 	log_info("serve", "stopped");

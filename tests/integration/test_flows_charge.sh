@@ -73,5 +73,7 @@ done
 
 fl_stop_serve
 is "$SERVE_RC" 0 "serve stops cleanly on SIGTERM"
+is "$(jq -r --arg t "$TX" 'select(.txn_id == $t) | .name' "$T/events.jsonl" | tr '\n' ' ')" \
+  "mpesa.stk_push.initiated mpesa.stk_push.success " "serve delivered the charge's events, in order"
 grep -q '1111\|2222' "$T/pos.log" && not_ok "no PIN in the log" || ok "no PIN in the log"
 t_done

@@ -11,6 +11,11 @@ fl_setup
 as 1001 1111 charge --phone 0708374149 --amount 10 --wait
 is "$RC/$(j .state)" "0/completed" "the command's own listener receives the callback: PAID"
 like "$(j .receipt)" '^[A-Z0-9]{10}$' "... with the receipt"
+FIRST=$(j .txn)
+is "$(jq -r --arg t "$FIRST" 'select(.txn_id == $t and .name == "mpesa.stk_push.success") | .receipt' "$T/events.jsonl")" \
+  "$(j .receipt)" "... and the command delivered its events itself (no serve): stk_push.success with the receipt"
+is "$(jq -r 'select(.name == "mpesa.operator.signed_in") | .operator' "$T/events.jsonl" | sort -u)" 1001 \
+  "... and the sign-in"
 
 # ---- lost answers: unknown, then the callback, never a second push ------------------------
 n=10
