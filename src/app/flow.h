@@ -35,8 +35,9 @@
  * time: the transaction goes on in the ledger, and reconciliation or another
  * flow finishes it.
  *
- * Ownership: the caller frees flows with app_flow_free(); app_flow_txn()
- * and app_flow_note() are borrowed until the next loop turn.
+ * Ownership: the caller frees flows with app_flow_free(), before freeing
+ * their loop; app_flow_txn() and app_flow_note() are borrowed until the next
+ * loop turn. fn must not free the flow it is called for.
  * Thread-safety: the thread that owns the app and the loop.
  */
 #ifndef POS_APP_FLOW_H
