@@ -454,6 +454,14 @@ static void setup_terminal(struct ui *ui)
 	ui->attrs[UI_A_GOOD] = COLOR_PAIR(P_GOOD) | A_BOLD;
 }
 
+static bool status_same(const struct ui_status *a, const struct ui_status *b)
+{
+	return a->daraja_known == b->daraja_known && a->daraja_ok == b->daraja_ok &&
+	       str_eq(a->breaker, b->breaker) && a->listening == b->listening &&
+	       str_eq(a->listener, b->listener) && a->outbox_known == b->outbox_known &&
+	       a->outbox_lag == b->outbox_lag && a->last_callback_ms == b->last_callback_ms;
+}
+
 static void run(struct ui *ui)
 {
 	int64_t status_due = 0;
@@ -463,7 +471,7 @@ static void run(struct ui *ui)
 		if (now >= status_due) {
 			struct ui_status before = ui->status;
 			ui_status_refresh(ui, &ui->status);
-			if (memcmp(&before, &ui->status, sizeof before) != 0)
+			if (!status_same(&before, &ui->status))
 				ui->dirty = true;
 			status_due = now + 1000;
 		}

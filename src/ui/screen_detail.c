@@ -204,6 +204,8 @@ static void resolve(struct ui *ui, struct detail *d, bool paid)
 static enum pos_status enter(struct ui *ui, void **self, const void *arg,
                              struct pos_err *err)
 {
+	if (!arg)
+		return pos_err_set(err, POS_E_INTERNAL, "detail", "no transaction was chosen");
 	struct detail *d = calloc(1, sizeof *d);
 	if (!d)
 		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);

@@ -565,8 +565,9 @@ static unsigned tick(struct ui *ui, void *self, int64_t now, int64_t *next)
 			ui_export_close(h->export);
 			h->export = NULL;
 		} else if (done) {
-			ui_message(ui, UI_MSG_GOOD, "Saved %lld transactions to %s",
-			           (long long)ui_export_rows(h->export), ui_export_path(h->export));
+			int64_t n = ui_export_rows(h->export);
+			ui_message(ui, UI_MSG_GOOD, "Saved %lld transaction%s to %s", (long long)n,
+			           n == 1 ? "" : "s", ui_export_path(h->export));
 			ui_export_close(h->export);
 			h->export = NULL;
 		} else {

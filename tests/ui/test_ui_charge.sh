@@ -97,6 +97,24 @@ ui_keys F3
 ui_wait "Newest first"
 ui_check history-list "History lists all four charges, newest first"
 
+# ---- filter and export ------------------------------------------------------------
+ui_keys F5
+ui_wait "Filter the list"
+ui_keys Tab Tab Tab
+ui_type cancelled
+ui_keys Enter
+ui_wait "CANCELLED"
+ui_check history-filter "History filtered by state shows only the cancelled charge"
+ui_keys F7
+ui_see "Saved 1 transaction to" "F7 writes what the filter shows to a CSV file"
+csv=$(ls "$T"/receipts/history-*.csv 2>/dev/null | head -1)
+rows=$(tail -n +2 "$csv" 2>/dev/null)
+like "$rows" '^T000002W,2025-03-14T10:15:00\+03:00,stk,cancelled,250,KES,254700001032,' \
+  "the CSV holds the cancelled charge"
+is "$(printf '%s\n' "$rows" | wc -l)" 1 "and only it"
+ui_keys Escape
+ui_wait "Showing yours · all dates"
+
 ui_keys F10
 ui_see "console exited with status 0" "the console quits cleanly"
 t_done
