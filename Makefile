@@ -7,6 +7,7 @@
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make soak       the long runs that do not belong in `make check`
 #   make bench      benchmarks (BENCH=quick|full); rewrites bench/RESULTS.md
+#   make screens    docs/screens.md from the console's expected test screens
 #   make clean      remove build/
 #
 # Layers live in src/<layer>/ (see docs/architecture.md). Every .c file in a
@@ -195,6 +196,11 @@ fuzz: deps
 soak: deps
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all fuzz-build
 	$(Q)scripts/run-tests.sh --soak
+
+# make screens: docs/screens.md from the UI tests' expected screens
+# (make check fails when it differs: scripts/screens.sh --check).
+screens:
+	$(Q)scripts/screens.sh
 
 # make bench: quick mode (under 3 minutes); make bench BENCH=full for the
 # million-row runs. Rewrites bench/RESULTS.md.
