@@ -41,7 +41,7 @@ label() {
     receipt) echo "search by receipt" ;;
     phone) echo "search by phone (a regular customer; first page)" ;;
     filtered) echo "filtered page: M-Pesa charges, cancelled, till-2" ;;
-    day_report) echo "day-end report (the last whole day, every till)" ;;
+    day_report) echo "day-end report (the last whole day, every till; rows: its transactions)" ;;
   esac
 }
 ms() { awk -v x="$1" 'BEGIN { if (x < 10) printf "%.2f", x; else printf "%.1f", x }'; }
@@ -54,9 +54,9 @@ ms() { awk -v x="$1" 'BEGIN { if (x < 10) printf "%.2f", x; else printf "%.1f", 
   echo "shop with 3 tills, 8 cashiers and 2 supervisors; 72 % M-Pesa charges (80 % paid, the"
   echo "rest cancelled, declined, unanswered, a few held for review), 14 % paybill/till"
   echo "payments, 9 % cash and card, payouts, reversals and queries; lunch and evening peaks,"
-  echo "busier Saturdays and month ends; regular customers come back. Times in ms: the first"
-  echo "call on a fresh read-only connection (\"cold\"; the OS file cache is warm) and the"
-  echo "median of $REPEAT more."
+  echo "busier Saturdays and month ends; regular customers come back. Times in ms: \"cold\" is"
+  echo "the median of the first call on 5 fresh read-only connections (the OS file cache is"
+  echo "warm), \"median\" the median of $REPEAT more on one connection."
   echo
   printf '| query |'
   for N in "${SIZES[@]}"; do printf ' %s rows: cold | median | rows |' "$(fmt_int "$N")"; done

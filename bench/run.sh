@@ -102,6 +102,11 @@ section() {
   echo "noise, ratios measured back to back in the same run are not. Compare runs by"
   echo "their ratios."
   echo
+  if [[ $MODE == quick && -s $ROOT/bench/RESULTS-full.md ]]; then
+    echo "Quick mode times the 100,000-row ledger; the million-row figures are in"
+    echo "[RESULTS-full.md](RESULTS-full.md), the last full run ($(sed -n 's/^| date | \(.*\) |$/\1/p' "$ROOT/bench/RESULTS-full.md"))."
+    echo
+  fi
   echo "## Targets"
   echo
   echo "| target | goal | measured | verdict |"
@@ -140,6 +145,8 @@ section() {
   echo "\`BENCH_INGEST_SECONDS\`, \`BENCH_LEDGER_SIZES\` (\"100000 1000000\"),"
   echo "\`BENCH_MEMORY_ROWS\`. bench/README.md says what each benchmark does and why."
 } >"$ROOT/bench/RESULTS.md"
+# The last full run is kept beside it: quick runs cannot show a million rows.
+if [[ $MODE == full ]]; then cp "$ROOT/bench/RESULTS.md" "$ROOT/bench/RESULTS-full.md"; fi
 
 printf '\nbench: %s mode done in %s s; bench/RESULTS.md rewritten.\n' "$MODE" "$((T1 - T0))"
 if [[ -s $RES/targets.tsv ]]; then

@@ -20,8 +20,9 @@
  *   ledgergen query DB [--repeat R] [--page P]
  *       time the first History page, the next page, search by receipt and
  *       by phone, a filtered page and the day-end report of the last whole
- *       day: the first call on a fresh connection ("cold") and the median
- *       of R more (default 15). Prints one line per query:
+ *       day: the median of the first call on 5 fresh connections ("cold")
+ *       and the median of R more on one (default 15). Prints one line per
+ *       query:
  *       NAME COLD_MS MEDIAN_MS ROWS, then "rows N", the samples searched for
  *       ("sample_receipt R", "sample_phone P", "report_date D") and "db_bytes B".
  *
@@ -45,7 +46,7 @@
 #define LEDGERGEN_FORMAT 1
 
 enum { OPERATORS = 10, CASHIERS = 8, TILLS = 3, RECENT = 64, PAGE_DEFAULT = 50,
-       REPEAT_DEFAULT = 15, REPEAT_MAX = 1000 };
+       REPEAT_DEFAULT = 15, REPEAT_MAX = 1000, COLD_RUNS = 5 };
 
 static int usage(void)
 {
@@ -678,31 +679,40 @@ static size_t run_report(struct store *st, const char *date)
 	return n;
 }
 
-/* Time one query: the first call on a fresh connection, then `repeat` more
- * on the same one. A query is a page (q) or the report (date). */
+/* Time one query: the first call on each of COLD_RUNS fresh connections
+ * (their median is "cold"), then `repeat` more on the last one (their median
+ * is "median"). A query is a page (q) or the report (date). */
 static struct timing time_query(const char *db, struct page_query *q, const char *date,
                                 int repeat)
 {
-	struct store *st;
+	struct store *st = NULL;
 	struct pos_err e;
 	struct store_opts o = {.read_only = true};
 	struct timing t = {0};
+	double cold[COLD_RUNS];
 	double *ms = calloc((size_t)repeat + 1, sizeof *ms);
 	if (!ms) {
 		fprintf(stderr, "ledgergen: out of memory\n");
 		exit(1);
 	}
-	if (store_open(db, &o, &st, &e) != POS_OK)
-		die("open", &e);
-	for (int i = 0; i <= repeat; i++) {
+	for (int c = 0; c < COLD_RUNS; c++) {
+		store_close(st);
+		if (store_open(db, &o, &st, &e) != POS_OK)
+			die("open", &e);
+		double t0 = now_s();
+		t.rows = q ? run_page(st, q) : run_report(st, date);
+		cold[c] = (now_s() - t0) * 1000.0;
+	}
+	for (int i = 0; i < repeat; i++) {
 		double t0 = now_s();
 		t.rows = q ? run_page(st, q) : run_report(st, date);
 		ms[i] = (now_s() - t0) * 1000.0;
 	}
 	store_close(st);
-	t.cold_ms = ms[0];
-	qsort(ms + 1, (size_t)repeat, sizeof *ms, cmp_double);
-	t.median_ms = repeat > 0 ? ms[1 + repeat / 2] : ms[0];
+	qsort(cold, COLD_RUNS, sizeof *cold, cmp_double);
+	t.cold_ms = cold[COLD_RUNS / 2];
+	qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
+	t.median_ms = repeat > 0 ? ms[repeat / 2] : t.cold_ms;
 	free(ms);
 	return t;
 }
