@@ -148,6 +148,20 @@ static void on_flow(struct ui *ui, void *owner, struct ui_flow *fl)
 	load(ui, d);
 }
 
+/* A flow just started: keep it while it runs. One that finished inside
+ * its start call has already been told (on_flow) and let go. */
+static void started(struct ui *ui, struct detail *d, struct ui_flow *fl,
+                    const struct pos_err *err)
+{
+	if (!fl) {
+		d->resolving = false;
+		ui_message_err(ui, err);
+		return;
+	}
+	if (fl->owner)
+		d->flow = fl;
+}
+
 static bool open_state(enum txn_state s)
 {
 	return s == TXN_SENT || s == TXN_AWAITING || s == TXN_UNKNOWN ||
@@ -165,11 +179,8 @@ static void check_now(struct ui *ui, struct detail *d)
 		return;
 	struct pos_err err;
 	pos_err_clear(&err);
-	d->flow = ui_flow_status(ui, d->t.public_id, on_flow, d, &err);
-	if (!d->flow)
-		ui_message_err(ui, &err);
-	else
-		ui_message(ui, UI_MSG_INFO, "Asking M-Pesa about %s ...", d->t.public_id);
+	ui_message(ui, UI_MSG_INFO, "Asking M-Pesa about %s ...", d->t.public_id);
+	started(ui, d, ui_flow_status(ui, d->t.public_id, on_flow, d, &err), &err);
 }
 
 static void resolve(struct ui *ui, struct detail *d, bool paid)
@@ -188,16 +199,11 @@ static void resolve(struct ui *ui, struct detail *d, bool paid)
 		.receipt = paid ? d->receipt.text : NULL,
 	};
 	d->resolving = true;
-	d->flow = ui_flow_resolve(ui, &rq, on_flow, d, &err);
-	if (!d->flow) {
-		d->resolving = false;
-		ui_message_err(ui, &err);
-		return;
-	}
 	d->mode = M_INFO;
 	ui_message(ui, UI_MSG_INFO, paid ? "Checking receipt %s with M-Pesa ..."
 	                                 : "Closing %s as not paid ...",
 	           paid ? d->receipt.text : d->t.public_id);
+	started(ui, d, ui_flow_resolve(ui, &rq, on_flow, d, &err), &err);
 }
 
 /* ---- screen operations -------------------------------------------------- */

@@ -34,4 +34,17 @@ ui_check resize-80x24 "keys typed while too small did nothing"
 
 ui_keys F10
 ui_see "console exited with status 0" "the console quits cleanly"
+
+# A terminal without UTF-8: the same screens in plain ASCII.
+tx kill-session -t "$UI_SESSION"
+printf -v cmd '%q ' env LANG=C LC_ALL=C "$B/mpesa-pos" --config "$UI_CONF" console
+tx new-session -d -s "$UI_SESSION" -x 80 -y 24 "$cmd; sleep 600"
+ui_wait "Operator id"
+screen=$(ui_screen)
+if LC_ALL=C grep -q '[^ -~]' <<<"$screen"; then
+  not_ok "without UTF-8 the console draws in ASCII only" "$screen"
+else
+  ok "without UTF-8 the console draws in ASCII only"
+fi
+like "$screen" "Test till - till-1 - shortcode 174379" "with ASCII separators"
 t_done
