@@ -45,7 +45,6 @@ struct ui {
 	uint64_t watch;
 
 	bool dirty;
-	bool key_ready;     /* the terminal is readable */
 	bool asking_quit;
 	bool quit;
 	/* Notifications gathered during a loop turn, dispatched after it. */
@@ -351,11 +350,12 @@ static void draw(struct ui *ui)
 }
 
 /* ---- the loop ----------------------------------------------------------------- */
+/* The terminal is readable: waking the loop is all this is for (keys are
+ * read after every turn). */
 static void on_terminal(void *user, short revents)
 {
-	struct ui *ui = user;
+	(void)user;
 	(void)revents;
-	ui->key_ready = true;
 }
 
 static void on_change(void *user, int64_t txn_id)
@@ -401,7 +401,8 @@ static int64_t run_ticks(struct ui *ui)
 
 static void setup_terminal(struct ui *ui)
 {
-	cbreak();
+	raw(); /* Ctrl-C is a key (it quits, asking first while a charge is in
+	        * flight), never a signal that kills a till mid-sale */
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
@@ -485,7 +486,6 @@ static void run(struct ui *ui)
 			wait = 0;
 		if (wait > status_due - clock_mono_ms())
 			wait = status_due - clock_mono_ms();
-		ui->key_ready = false;
 		app_loop_turn(ui->loop, wait > 0 ? (int)wait : 0);
 		ui_flows_reap(&ui->flows);
 		if (ui->reconcile && app_reconcile_done(ui->reconcile)) {
@@ -518,10 +518,13 @@ enum pos_status ui_run(struct app *app, const struct ui_opts *opts,
 		log_warn("console", "reconciliation at start-up: %s", rerr.msg);
 
 	setlocale(LC_ALL, "");
-	if (!initscr()) {
+	/* newterm, unlike initscr, returns NULL instead of exiting. */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
 		st = pos_err_set(err, POS_E_IO, "terminal",
 		                 "the terminal could not be opened (TERM=%s)",
 		                 getenv("TERM") ? getenv("TERM") : "unset");
+		pos_err_hint(err, "run the console in a terminal, or set TERM (e.g. xterm-256color)");
 		goto out;
 	}
 	setup_terminal(ui);
@@ -532,8 +535,10 @@ enum pos_status ui_run(struct app *app, const struct ui_opts *opts,
 		st = pos_err_set(err, POS_E_INTERNAL, "console", "%s", ui->msg);
 	pop_to(ui, 0);
 	endwin();
+	delscreen(scr);
 out:
 	app_loop_set_fd(ui->loop, -1, 0, NULL, NULL);
+	app_loop_unwatch(ui->loop, ui->watch);
 	ui_flows_release(&ui->flows);
 	app_reconcile_free(ui->reconcile);
 	app_loop_free(ui->loop);

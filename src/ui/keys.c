@@ -63,7 +63,7 @@ const char *ui_keys_name(int key, char *out, size_t outsz)
 		{KEY_BTAB, "Shift-Tab"}, {KEY_UP, "Up"}, {KEY_DOWN, "Down"},
 		{KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"}, {KEY_PPAGE, "PgUp"},
 		{KEY_NPAGE, "PgDn"}, {KEY_HOME, "Home"}, {KEY_END, "End"},
-		{KEY_BACKSPACE, "Backspace"},
+		{KEY_BACKSPACE, "Backspace"}, {3, "Ctrl-C"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].key == key) {
