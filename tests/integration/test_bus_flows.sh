@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# IF.bus end to end: the events of a charge, a payout and a reversal made
-# against daraja-sim reach both the jsonl file and a real Redis stream, in
+# IF.bus end to end: the events of a charge, a payout, a reversal and a
+# paybill payment made against daraja-sim reach both the jsonl file and a real Redis stream, in
 # catalogue order, identical on both, with no secret anywhere.
 . "$(dirname "$0")/flows_lib.sh"
 
@@ -37,9 +37,23 @@ as 1001 1111 reverse "$CHARGE" --wait
 is "$RC" 0 "the charge is reversed"
 REVERSAL=$(j .txn)
 
+# A customer pays the paybill from the phone: register our C2B URLs with the
+# simulator as a merchant would (Daraja's own API), then pay.
+CONFIRM=$("$POS" listener urls --config "$CONF" | awk '$1 == "c2b/confirmation" {print $2}')
+TOKEN=$(curl -s -u sim-consumer-key:sim-consumer-secret \
+  "$SIM_URL/oauth/v1/generate?grant_type=client_credentials" | jq -r .access_token)
+reg=$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d "{\"ShortCode\":\"174379\",\"ResponseType\":\"Completed\",\"ConfirmationURL\":\"$CONFIRM\"}" \
+  "$SIM_URL/mpesa/c2b/v1/registerurl" | jq -r .ResponseCode)
+is "$reg" 0 "the C2B confirmation URL is registered with the simulator"
+paid=$(curl -s -X POST -d '{"msisdn":"254712345678","amount":500,"bill_ref":"INV-7","shortcode":"174379"}' \
+  "$SIM_URL/__sim/c2b/pay" | jq -r .TransID)
+like "$paid" '^[A-Z0-9]{10}$' "a customer pays the paybill ($paid)"
+
 # serve's dispatcher delivers within a second or so; wait for the stream.
 for _ in $(seq 1 100); do
-  [[ $(jq -r 'select(.name | startswith("mpesa.reversal")) | .name' "$T/events.jsonl" 2>/dev/null | grep -c success) -ge 1 ]] && break
+  [[ $(jq -r 'select(.name | startswith("mpesa.reversal")) | .name' "$T/events.jsonl" 2>/dev/null | grep -c success) -ge 1 &&
+     $(jq -r 'select(.name == "mpesa.c2b.confirmed") | .name' "$T/events.jsonl" 2>/dev/null | wc -l) -ge 1 ]] && break
   sleep 0.1
 done
 fl_stop_serve
@@ -50,6 +64,8 @@ is "$(names_for "$CHARGE")" "mpesa.stk_push.initiated mpesa.stk_push.success " \
   "jsonl: the charge's events, in order"
 is "$(names_for "$PAYOUT")" "mpesa.b2c.initiated mpesa.b2c.success " "jsonl: the payout's events, in order"
 like "$(names_for "$REVERSAL")" "mpesa.reversal.success" "jsonl: the reversal's outcome"
+is "$(jq -r --arg r "$paid" 'select(.name == "mpesa.c2b.confirmed" and .transaction_id == $r) | .amount' "$T/events.jsonl")" \
+  500 "jsonl: the paybill payment as mpesa.c2b.confirmed, amount in whole shillings"
 
 lines=$(wc -l <"$T/events.jsonl")
 stream=$(redis-cli -p "$REDIS_PORT" xlen pos:events)
