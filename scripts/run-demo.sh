@@ -35,7 +35,7 @@ fi
 # a connection to it.
 port=
 for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 40000))
+  p=$((20000 + RANDOM % 12000)) # below the ephemeral range
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     port=$p
     break

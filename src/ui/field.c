@@ -11,6 +11,7 @@ void ui_field_clear(struct ui_field *f)
 {
 	f->text[0] = '\0';
 	f->err[0] = '\0';
+	f->warning = false;
 	f->note[0] = '\0';
 }
 
@@ -115,7 +116,8 @@ void ui_field_draw(const struct ui *ui, const struct ui_field *f, int y, int x,
 		ui_put(y, vx + value_w + 2, COLS - (vx + value_w + 2) - 1,
 		       ui_attr(ui, UI_A_GOOD), f->note);
 	if (f->err[0])
-		ui_wrap(y + 1, vx, COLS - vx - 1, 2, ui_attr(ui, UI_A_ERROR), f->err);
+		ui_wrap(y + 1, vx, COLS - vx - 1, 2,
+		        ui_attr(ui, f->warning ? UI_A_WARN : UI_A_ERROR), f->err);
 	if (focus)
 		move(y, vx + used);
 }

@@ -113,6 +113,7 @@ static bool check_field(struct ui *ui, struct charge *c, int i, bool final)
 	struct pos_err err;
 	pos_err_clear(&err);
 	f->err[0] = '\0';
+	f->warning = false;
 	f->note[0] = '\0';
 	enum pos_status st = POS_OK;
 	struct money_limits lim;
@@ -124,8 +125,10 @@ static bool check_field(struct ui *ui, struct charge *c, int i, bool final)
 		if (st == POS_OK) {
 			char warn[PHONE_WARNING_MAX];
 			phone_warning(&ph, warn, sizeof warn);
-			if (warn[0])
+			if (warn[0]) {
 				str_copy(f->err, sizeof f->err, warn); /* shown, not blocking */
+				f->warning = true;
+			}
 			else if (str_eq(f->text, ph.pretty))
 				snprintf(f->note, sizeof f->note, "%s %s", ui_glyphs(ui)->ok, ph.network);
 			else
@@ -431,13 +434,22 @@ static unsigned key_form(struct ui *ui, struct charge *c, const struct ui_key *k
 		break;
 	}
 	struct ui_field *f = &c->f[c->focus];
+	char was[sizeof f->err];
+	bool was_warning = f->warning;
+	str_copy(was, sizeof was, f->err);
 	f->err[0] = '\0';
 	if (ui_field_key(f, k)) {
 		check_field(ui, c, c->focus, false);
 		ui_message_clear(ui);
 		return UI_HANDLED | UI_REDRAW;
 	}
-	return f->err[0] ? UI_HANDLED | UI_REDRAW : UI_UNHANDLED;
+	if (f->err[0]) { /* a character the field refused */
+		f->warning = false;
+		return UI_HANDLED | UI_REDRAW;
+	}
+	str_copy(f->err, sizeof f->err, was); /* not a key for the field */
+	f->warning = was_warning;
+	return UI_UNHANDLED;
 }
 
 static unsigned key(struct ui *ui, void *self, const struct ui_key *k)

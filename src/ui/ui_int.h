@@ -337,6 +337,7 @@ struct ui_field {
 	bool secret;           /* show • for each character */
 	bool digits;           /* only 0-9 can be typed */
 	char err[POS_ERR_MSG_MAX]; /* under the field; "" = fine */
+	bool warning;          /* err is a warning: shown, but not wrong */
 	char note[96];         /* right of the field (the phone as Kenyans
 	                        * write it, the network); "" = none */
 };
