@@ -667,9 +667,13 @@ static enum pos_status setup_easy(struct daraja *d, struct req *r,
 	 * before an answer ("Connection died, retrying a fresh connect"): for a
 	 * request that moves money that would be a second payment. A fresh
 	 * connection is never retried that way, so money never rides a reused
-	 * one (one extra handshake per payment). */
-	if (daraja_api_moves_money(r->api))
+	 * one (one extra handshake per payment). It is closed after its answer
+	 * too, so payments never pile idle connections up in curl's cache (they
+	 * would hold a server's worker threads until its keep-alive timeout). */
+	if (daraja_api_moves_money(r->api)) {
 		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
 	SET(CURLOPT_WRITEFUNCTION, on_write);
 	SET(CURLOPT_WRITEDATA, (void *)r);
 	SET(CURLOPT_PRIVATE, (void *)r);
