@@ -99,6 +99,9 @@ struct app_flow {
 	uint64_t watch;
 	int64_t child_id;         /* a status query sent for this transaction */
 	int64_t success_seen_ms;  /* STK query said paid; waiting for the receipt */
+	int64_t last_query_ms;    /* wall clock of this flow's last STK query */
+	int64_t next_query_ms;    /* and when it means to ask again */
+	uint64_t notify_timer;    /* the owner is told on the next turn */
 	int64_t started_ms;       /* monotonic */
 	char note[200];           /* what is happening now, for a screen */
 	struct pos_err err;       /* the last problem, or POS_OK */

@@ -62,16 +62,27 @@ void app_flow_free(struct app_flow *f)
 	if (!f)
 		return;
 	app_loop_cancel(f->loop, f->timer);
+	app_loop_cancel(f->loop, f->notify_timer);
 	app_loop_unwatch(f->loop, f->watch);
 	if (f->req)
 		f->req->flow = NULL; /* its completion is still recorded */
 	free(f);
 }
 
-void flow_changed(struct app_flow *f)
+static void deliver(void *user)
 {
+	struct app_flow *f = user;
+	f->notify_timer = 0;
 	if (f->fn)
 		f->fn(f->user, f);
+}
+
+/* The owner hears of changes from the loop, once per turn at most: never
+ * from inside a start function or another app call. */
+void flow_changed(struct app_flow *f)
+{
+	if (f->fn && !f->notify_timer)
+		f->notify_timer = app_loop_timer(f->loop, 0, deliver, f);
 }
 
 void flow_set_note(struct app_flow *f, const char *fmt, ...)

@@ -30,7 +30,9 @@
  *
  * Using a flow: start it (the start function validates and returns an error
  * naming the field when nothing was recorded), then turn the loop
- * (app/loop.h). fn is called after every visible change (state, note); read
+ * (app/loop.h). fn is called from the loop after visible changes (state,
+ * note), at most once a turn, and never from inside a start function (check
+ * app_flow_done() after starting: a refused charge is done at once); read
  * the flow with the accessors. Call app_flow_free() outside of fn, at any
  * time: the transaction goes on in the ledger, and reconciliation or another
  * flow finishes it.

@@ -140,6 +140,8 @@ static void send_query(struct app_flow *f)
 	int n = f->txn.attempts + 1;
 	int64_t now = clock_now_ms();
 	int64_t next = now + query_backoff(f, n) + QUERY_SLACK_MS;
+	f->last_query_ms = now;
+	f->next_query_ms = now + query_backoff(f, n);
 	(void)store_txn_schedule(app_store(a), f->txn.id, n, next, NULL);
 	f->txn.attempts = n;
 	f->txn.next_query_at = next;
@@ -226,21 +228,33 @@ void stk_step(struct app_flow *f)
 		stk_wait(f, f->tm.receipt_grace_ms - (clock_mono_ms() - f->success_seen_ms));
 		return;
 	}
-	if (now >= end + f->tm.query_cap_ms && t->attempts > 0 && !f->force) {
+	if (now >= end && f->last_query_ms >= end && !f->force) {
+		/* The last look, after the prompt had certainly expired, was not
+		 * final either. */
 		make_unresolved(f, "M-Pesa gave no final answer before the prompt expired: "
 		                   "ask the customer for the M-Pesa message and close it as "
 		                   "paid or not paid");
 		flow_finish(f);
 		return;
 	}
-	int64_t due = t->next_query_at;
-	if (due > end && now < end)
-		due = end; /* one look when the prompt has certainly expired */
-	if (f->force || due == 0 || due - QUERY_SLACK_MS <= now) {
+	/* When to ask next: this flow's own plan, else the one recorded (by
+	 * another process, or before a restart); once more when the prompt has
+	 * certainly expired; never sooner than query_first_ms after the last
+	 * query, however fast the failures come back (a breaker, a 503). */
+	int64_t due = now;
+	if (!f->force) {
+		due = f->next_query_ms ? f->next_query_ms
+		      : t->next_query_at ? t->next_query_at - QUERY_SLACK_MS : now;
+		if (due > end && f->last_query_ms < end)
+			due = end; /* a look once the prompt has certainly expired */
+		if (f->last_query_ms && due < f->last_query_ms + f->tm.query_first_ms)
+			due = f->last_query_ms + f->tm.query_first_ms;
+	}
+	if (due <= now) {
 		send_query(f);
 		return;
 	}
-	stk_wait(f, due - QUERY_SLACK_MS - now);
+	stk_wait(f, due - now);
 }
 
 /* ---- the push ------------------------------------------------------------------- */

@@ -29,6 +29,19 @@ is "$(sql "select count(*) from timeline where txn_id=(select id from txn where 
   "... the outcome unknown until the callback"
 sim_reset_faults
 
+# Every STK query fails at once (HTTP 503, then the breaker): the charge
+# waits out its prompt without hammering Daraja, and is unresolved.
+sim_faults '{"stk":{"callback_drop":1},"stkquery":{"http_503":1}}'
+q0=$(sim_get "/__sim/requests?path=/mpesa/stkpushquery/v1/query" | jq .count)
+as 1001 1111 charge --phone 0708300004 --amount 10 --wait
+is "$RC/$(j .state)" "21/unresolved" "no callback and every query failing: unresolved once the prompt has certainly expired"
+queries=$(($(sim_get "/__sim/requests?path=/mpesa/stkpushquery/v1/query" | jq .count) - q0))
+[[ $queries -ge 1 && $queries -le 12 ]] && ok "... after a bounded number of queries ($queries), never a storm" \
+  || not_ok "... after a bounded number of queries" "queries: $queries"
+[[ $(sql "select count(*) from timeline where txn_id=(select id from txn where public_id='$(j .txn)')") -le 30 ]] &&
+  ok "... and a short timeline" || not_ok "... and a short timeline"
+sim_reset_faults
+
 before=$(sim_get "/__sim/requests?path=$PUSH" | jq .count)
 OUT=$(MPESA_BASE_URL=http://127.0.0.1:1 "$POS" charge --config "$CONF" --operator 1001 --pin-fd 3 3<<<1111 \
       --phone 0708300003 --amount 10 --wait 2>"$T/stderr"); RC=$?
