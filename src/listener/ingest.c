@@ -225,9 +225,11 @@ void ingest_handle(void *user, const struct listener_request *rq,
 	case DARAJA_CB_B2C_TIMEOUT: {
 		const struct daraja_b2c_result *b = &cb->u.b2c;
 		from_common(&sc, &b->common, kind);
-		sc.receipt = b->receipt[0] ? b->receipt
-		           : (b->common.transaction_id[0] && sc.to == TXN_COMPLETED
-		                  ? b->common.transaction_id : NULL);
+		/* A failed payout carries a placeholder TransactionID: only a
+		 * completed one has a receipt. */
+		sc.receipt = sc.to != TXN_COMPLETED ? NULL
+		           : b->receipt[0] ? b->receipt
+		           : b->common.transaction_id[0] ? b->common.transaction_id : NULL;
 		sc.has_amount = b->amount.present;
 		sc.amount_minor = b->amount.minor;
 		sc.payer_name = b->receiver_public_name[0] ? b->receiver_public_name : NULL;
