@@ -1,4 +1,0 @@
-build/asan/obj/base/str.o: src/base/str.c src/base/str.h \
- src/base/status.h
-src/base/str.h:
-src/base/status.h:

@@ -1,2 +1,0 @@
-build/obj/base/status.o: src/base/status.c src/base/status.h
-src/base/status.h:

@@ -1,1 +1,0 @@
-build/obj/sim/main.o: src/sim/main.c
