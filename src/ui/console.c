@@ -213,6 +213,9 @@ static void global_action(struct ui *ui, enum ui_action act)
 	case UI_ACT_HISTORY:
 		ui_goto(ui, &ui_screen_history);
 		break;
+	case UI_ACT_MENU:
+		ui_goto(ui, &ui_screen_menu);
+		break;
 	case UI_ACT_SIGN_OUT:
 		log_info("console", "operator %lld signed out", (long long)ui->op.id);
 		ui_sign_out(ui);

@@ -54,15 +54,32 @@ enum {
 	UI_CX_RESOLVE = 1u << 10,
 	UI_CX_HELP = 1u << 11,
 	UI_CX_ASK = 1u << 12,
+	UI_CX_MENU = 1u << 13,        /* the menu of every screen (F8) */
+	/* Payout (B2C): the form, the last look with PIN re-entry and the
+	 * approver's sign-in, the outcome; bulk payout: preview, run. */
+	UI_CX_PAYOUT = 1u << 14,
+	UI_CX_PAYOUT_CONFIRM = 1u << 15,
+	UI_CX_PAYOUT_DONE = 1u << 16,
+	UI_CX_BULK = 1u << 17,
+	UI_CX_BULK_RUN = 1u << 18,
+	UI_CX_BALANCE = 1u << 19,
+	UI_CX_REPORT = 1u << 20,
+	UI_CX_C2B = 1u << 21,         /* the live feed of paybill/till payments */
+	UI_CX_QR = 1u << 22,
+	UI_CX_REVERSE = 1u << 23,     /* reversal dialog over the detail view */
+	UI_CX_CLAIM = 1u << 24,       /* claiming a paybill payment for a sale */
+	/* Bits 25-30 are free: a screen that needs another context takes the
+	 * next one and moves UI_CX_ALL. */
 };
-#define UI_CX_ALL 0x1fffu
+#define UI_CX_ALL ((1u << 25) - 1u)
 #define UI_CX_IN (UI_CX_ALL & ~UI_CX_SIGNIN)
 #define UI_CX_CHARGE_ANY \
 	(UI_CX_FORM | UI_CX_CONFIRM | UI_CX_CASH | UI_CX_LIVE | UI_CX_DONE)
 /* Where the navigation keys (F2, F3, F9) work: not inside a dialog. */
 #define UI_CX_NAV                                                              \
 	(UI_CX_FORM | UI_CX_LIVE | UI_CX_DONE | UI_CX_HISTORY | UI_CX_DETAIL |     \
-	 UI_CX_RAW | UI_CX_HELP)
+	 UI_CX_RAW | UI_CX_HELP | UI_CX_MENU | UI_CX_PAYOUT | UI_CX_PAYOUT_DONE |  \
+	 UI_CX_BULK | UI_CX_BALANCE | UI_CX_REPORT | UI_CX_C2B | UI_CX_QR)
 
 /* A key row needs no role. */
 #define UI_ANYONE ROLE_ACTION_COUNT
@@ -140,6 +157,10 @@ extern const struct screen_ops ui_screen_charge;
 extern const struct screen_ops ui_screen_history;
 extern const struct screen_ops ui_screen_detail;
 extern const struct screen_ops ui_screen_help;
+extern const struct screen_ops ui_screen_menu;
+/* Every screen the menu offers (ui/menu.def) is declared here. */
+#define UI_MENU(ops, role_action, label, what) extern const struct screen_ops ops;
+#include "ui/menu.def"
 
 /* The operator signed in. */
 struct ui_operator {
