@@ -8,6 +8,8 @@
 #   make soak       the long runs that do not belong in `make check`
 #   make bench      benchmarks (BENCH=quick|full); rewrites bench/RESULTS.md
 #   make screens    docs/screens.md from the console's expected test screens
+#   make install    PREFIX=DIR [DESTDIR=...]: programs, man page, systemd unit
+#   make uninstall  remove what make install put there
 #   make clean      remove build/
 #
 # Layers live in src/<layer>/ (see docs/architecture.md). Every .c file in a
@@ -208,6 +210,50 @@ BENCH ?= quick
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
 	$(Q)bench/run.sh $(BENCH)
+
+# ---- install -------------------------------------------------------------------
+# make install PREFIX=DIR [DESTDIR=STAGE]: the programs, the man page, the
+# example configuration, the simulator's test key pair, and a hardened systemd
+# unit for `mpesa-pos serve` (from assets/mpesa-pos.service.in, @BINDIR@
+# replaced) with its sysusers.d entry. make uninstall (same PREFIX, DESTDIR)
+# removes exactly those files, and the folders it made if they are left empty.
+# docs/operations.md says what goes where and how to start the service.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/mpesa-pos
+DATADIR     ?= $(PREFIX)/share/mpesa-pos
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL     ?= install
+INSTALL_FILES := $(BINDIR)/mpesa-pos $(BINDIR)/daraja-sim $(MANDIR)/man1/mpesa-pos.1 \
+                 $(DOCDIR)/mpesa-pos.conf.example $(DATADIR)/sim-cert.pem \
+                 $(DATADIR)/sim-key.pem $(UNITDIR)/mpesa-pos.service \
+                 $(SYSUSERSDIR)/mpesa-pos.conf
+# Deepest first, so that a parent is empty when its turn comes.
+INSTALL_DIRS := $(MANDIR)/man1 $(MANDIR) $(DOCDIR) $(PREFIX)/share/doc $(DATADIR) \
+                $(PREFIX)/share $(UNITDIR) $(PREFIX)/lib/systemd $(SYSUSERSDIR) \
+                $(PREFIX)/lib $(BINDIR)
+
+.PHONY: install uninstall
+install: $(PROGRAMS)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(Q)$(INSTALL) -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(Q)$(INSTALL) -m 644 docs/mpesa-pos.1 $(DESTDIR)$(MANDIR)/man1/mpesa-pos.1
+	$(Q)$(INSTALL) -m 644 mpesa-pos.conf.example $(DESTDIR)$(DOCDIR)/mpesa-pos.conf.example
+	$(Q)$(INSTALL) -m 644 assets/sim-cert.pem assets/sim-key.pem $(DESTDIR)$(DATADIR)/
+	$(Q)sed 's|@BINDIR@|$(BINDIR)|g' assets/mpesa-pos.service.in >$(DESTDIR)$(UNITDIR)/mpesa-pos.service.tmp
+	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/mpesa-pos.service.tmp
+	$(Q)mv $(DESTDIR)$(UNITDIR)/mpesa-pos.service.tmp $(DESTDIR)$(UNITDIR)/mpesa-pos.service
+	$(Q)$(INSTALL) -m 644 assets/mpesa-pos.sysusers $(DESTDIR)$(SYSUSERSDIR)/mpesa-pos.conf
+	@echo "installed mpesa-pos in $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	$(Q)for d in $(addprefix $(DESTDIR),$(INSTALL_DIRS)); do \
+	    [ -d "$$d" ] && rmdir --ignore-fail-on-non-empty "$$d"; done; true
+	@echo "removed mpesa-pos from $(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD)

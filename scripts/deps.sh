@@ -14,6 +14,8 @@ packages=(
   libhiredis-dev
   # tools the tests and `make run` use
   sqlite3 openssl curl tmux ca-certificates bc wrk zbar-tools redis-server jq python3 tzdata
+  # make install's test: systemd-analyze verify, man -l (tests/integration/test_install.sh)
+  systemd man-db groff-base
   # bench/: the Python reference peer (Flask under gunicorn)
   python3-flask gunicorn
 )

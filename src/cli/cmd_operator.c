@@ -248,6 +248,18 @@ int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv)
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	o.sub = argv[1];
+	if (strcmp(o.sub, "add") != 0 && strcmp(o.sub, "list") != 0 &&
+	    strcmp(o.sub, "passwd") != 0 && strcmp(o.sub, "disable") != 0) {
+		fprintf(stderr, "mpesa-pos operator: unknown %s \"%s\"; use add, list, passwd "
+		        "or disable\n", o.sub[0] == '-' ? "option" : "subcommand", o.sub);
+		return CLI_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			usage(stdout);
+			return CLI_OK;
+		}
+	}
 	int rc = parse(&o, argc, argv);
 	if (rc != CLI_OK)
 		return rc;
