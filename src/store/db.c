@@ -369,6 +369,26 @@ static enum pos_status configure(struct store *st, struct pos_err *err)
 	return POS_OK;
 }
 
+/*
+ * Failures a test needs and, as root, cannot make with file permissions:
+ * MPESA_POS_TEST_STORE=max_pages=N (a disk that fills after N pages) or
+ * =read-only-file (the file opens for reading only, as a read-only file or
+ * mount would). Honoured only with MPESA_POS_TESTING=1, like the test clock.
+ */
+static void test_overrides(struct store_opts *o, bool *force_ro)
+{
+	const char *testing = getenv("MPESA_POS_TESTING");
+	const char *v = getenv("MPESA_POS_TEST_STORE");
+	uint64_t n;
+	if (!testing || strcmp(testing, "1") != 0 || !v)
+		return;
+	if (strcmp(v, "read-only-file") == 0)
+		*force_ro = true;
+	else if (str_starts_with(v, "max_pages=") &&
+	         parse_u64_str(v + 10, UINT32_MAX, &n) == POS_OK)
+		o->test_max_pages = (uint32_t)n;
+}
+
 enum pos_status store_open(const char *path, const struct store_opts *opts,
                            struct store **out, struct pos_err *err)
 {
@@ -387,10 +407,12 @@ enum pos_status store_open(const char *path, const struct store_opts *opts,
 	}
 	if (opts)
 		st->opts = *opts;
+	bool force_ro = false;
+	test_overrides(&st->opts, &force_ro);
 
 	int flags = SQLITE_OPEN_NOMUTEX;
 	const char *name = path;
-	if (st->opts.read_only) {
+	if (st->opts.read_only || force_ro) {
 		if (!(uri = ro_uri(path))) {
 			rc = pos_err_set(err, POS_E_NOMEM, "", NULL);
 			goto out;
