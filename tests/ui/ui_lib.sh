@@ -8,6 +8,7 @@
 #                          fresh database, receipts in $T/receipts
 #   ui_operator ID ROLE PIN [NAME]   add an operator with mpesa-pos operator add
 #   ui_start [COLS ROWS] [ARGS...]   the console in a detached tmux session
+#                          (under $UI_WRAP, e.g. valgrind, when set)
 #   ui_keys KEYS...        tmux send-keys (Enter, Escape, F3, BSpace, text...)
 #   ui_type TEXT           type literal text
 #   ui_wait TEXT [SECONDS] wait (bounded polling) until TEXT is on screen
@@ -95,7 +96,9 @@ ui_start() {
   local cols=${1:-80} rows=${2:-24}
   shift 2 2>/dev/null || shift $#
   local cmd
-  printf -v cmd '%q ' "$B/mpesa-pos" --config "$UI_CONF" console "$@"
+  # UI_WRAP: a command the console runs under (valgrind in test_ui_valgrind).
+  # shellcheck disable=SC2086
+  printf -v cmd '%q ' ${UI_WRAP:-} "$B/mpesa-pos" --config "$UI_CONF" console "$@"
   tx new-session -d -s "$UI_SESSION" -x "$cols" -y "$rows" \
     "$cmd; echo \"[console exited with status \$?]\"; sleep 600"
 }
