@@ -2,7 +2,7 @@
 # bench/memory.sh [quick|full]: peak resident memory of `mpesa-pos serve`
 # on the big ledger (100,000 rows in quick mode, 1,000,000 in full mode):
 # after start-up (which lists the open transactions for reconciliation) and
-# then under callback load. The console comes later: pending.
+# then under callback load. The console's memory is in bench/console.sh.
 # Writes $RES/4-memory.md.
 . "$(dirname "$0")/lib.sh"
 need "$B/mpesa-pos" "$B/tools/ledgergen"
@@ -64,7 +64,7 @@ RPS=$(json "$RUN/load.json" rps)
   echo "|---|---|---:|"
   echo "| mpesa-pos serve | 2 s after start-up | $(mb "$IDLE") MB |"
   echo "| mpesa-pos serve | after ${SECS} s of callbacks (64 connections, $(fmt_int "$RPS")/s) | $(mb "$LOAD") MB |"
-  echo "| mpesa-pos console | | pending (the console comes later) |"
+  echo "| mpesa-pos console | | see section 6 |"
   echo
 } >"$RES/4-memory.md"
 scale="with $(fmt_int "$N") rows"

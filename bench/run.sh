@@ -63,7 +63,7 @@ echo "bench: seeded databases ready (${PREP} s)" >&2
 
 # 2. The benchmarks, the most sensitive first.
 failed=()
-for b in ingest ledger client memory; do
+for b in ingest ledger client memory console; do
   if ! bench/$b.sh "$MODE" 2> >(tee -a "$log" >&2); then
     failed+=("$b")
     echo "bench: $b failed; see $log" >&2
@@ -127,10 +127,7 @@ section() {
   echo
   echo "Pending: comes with the bulk payout feature."
   echo
-  echo "## 6. Start-up of the console and \`status\`"
-  echo
-  echo "Pending: comes with the console. (The console's memory, in section 4, likewise.)"
-  echo
+  section 6-console.md "6. The console: start-up and memory; \`status\`"
   echo "## How to reproduce"
   echo
   echo '```sh'
