@@ -29,6 +29,9 @@ SIM=$(wait_listening "$RUN/sim.out" "$SPAWNED" 20)
 cat >"$RUN/pos.conf" <<CONF
 [daraja]
 base_url = $SIM
+[listener]
+bind = 127.0.0.1:0
+public_url = https://pos.example.co.ke
 [store]
 path = $DB
 [bus]
@@ -120,7 +123,8 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 {
   echo "## 6. The console: start-up and memory; \`status\`"
   echo
-  echo "On the $(fmt_int "$N")-row ledger, against daraja-sim on loopback. Start-up is"
+  echo "On the $(fmt_int "$N")-row ledger, against daraja-sim on loopback, with the
+callback listener on (as a till runs). Start-up is"
   echo "from exec of \`mpesa-pos\` to the sign-in screen drawn in a tmux pane (polled"
   echo "every 2 ms, so a few ms of it is the measurement)."
   echo
