@@ -1,12 +1,19 @@
-/* app/limits.c: [limits]: amounts, one open charge per phone, the till's
- * requests per minute, the daily payout total and the second approver.
+/* app/limits.c: [limits]: amounts, one open charge per phone, the requests
+ * per minute of each shortcode, the daily payout total and the second
+ * approver.
  *
- * The per-minute limit is judged from the ledger itself, so it holds across
- * every process on the database: a request is allowed when fewer than
- * `per_minute` requests of its kind from this till were recorded in the 60
- * seconds before it (rank by row id, which the database hands out in
- * order). The store's token bucket counts whole tokens per second, which
- * cannot express 20 a minute; the ledger can. */
+ * The per-minute limits hold across every process on the database (the
+ * console, each CLI run, `serve`), in two parts:
+ *   - a token bucket per kind and shortcode kept in the database
+ *     (store_bucket_take): it holds `per_minute` tokens and refills
+ *     continuously at `per_minute` a minute, so tills sharing a shortcode
+ *     share its rate;
+ *   - this till's own requests in the last 60 s, counted in the ledger: a
+ *     bucket refills while a burst goes out (20 a minute is a token every
+ *     3 s), so on its own it lets through more than `per_minute` in the
+ *     first minute; the window refuses the 21st within any minute.
+ * A request is judged after its intent is recorded; a refused one takes no
+ * token and says when to try again. */
 #include "app/app_int.h"
 
 #include <stdio.h>
@@ -66,30 +73,22 @@ enum pos_status limit_open_for_phone(struct app *a, enum txn_kind k,
 	return POS_OK;
 }
 
-enum pos_status limit_rate(struct app *a, const struct store_txn *t,
-                           struct pos_err *err)
+/* The till's own requests of kind k in the 60 s before t (ranked by row id,
+ * which the database hands out in order; refused ones do not count): when
+ * there are per_minute of them, *wait_ms is when the oldest leaves the
+ * window, else 0. */
+static enum pos_status window_wait(struct app *a, const struct store_txn *t,
+                                   int64_t per_minute, int64_t *wait_ms,
+                                   struct pos_err *err)
 {
 	const struct config *cfg = app_config(a);
-	int64_t per_minute;
-	const char *key, *what;
-	if (t->kind == TXN_KIND_STK) {
-		per_minute = cfg->limits.stk_per_minute;
-		key = "[limits] stk_per_minute";
-		what = "M-Pesa prompts";
-	} else if (t->kind == TXN_KIND_B2C) {
-		per_minute = cfg->limits.b2c_per_minute;
-		key = "[limits] b2c_per_minute";
-		what = "payouts";
-	} else {
-		return POS_OK;
-	}
-	int64_t now = clock_now_ms();
 	struct store_filter f = {.from_ms = t->created_at - WINDOW_MS, .has_kind = true,
 	                         .kind = t->kind, .till_id = cfg->till.id};
 	struct store_txn rows[PAGE];
 	struct store_cursor cur, next;
 	bool more = true, first = true;
 	int64_t counted = 0, oldest = t->created_at;
+	*wait_ms = 0;
 	while (more && counted < per_minute) {
 		size_t n = 0;
 		enum pos_status rc = store_txn_history(app_store(a), &f, first ? NULL : &cur,
@@ -105,14 +104,63 @@ enum pos_status limit_rate(struct app *a, const struct store_txn *t,
 		cur = next;
 		first = false;
 	}
-	if (counted < per_minute)
+	if (counted >= per_minute)
+		*wait_ms = oldest + WINDOW_MS - clock_now_ms();
+	if (counted >= per_minute && *wait_ms < 1)
+		*wait_ms = 1;
+	return POS_OK;
+}
+
+enum pos_status limit_rate(struct app *a, const struct store_txn *t,
+                           struct pos_err *err)
+{
+	const struct config *cfg = app_config(a);
+	int64_t per_minute;
+	const char *key, *what, *kind, *shortcode;
+	if (t->kind == TXN_KIND_STK) {
+		per_minute = cfg->limits.stk_per_minute;
+		key = "[limits] stk_per_minute";
+		what = "M-Pesa prompts";
+		kind = "stk";
+		shortcode = cfg->daraja.business_shortcode;
+	} else if (t->kind == TXN_KIND_B2C) {
+		per_minute = cfg->limits.b2c_per_minute;
+		key = "[limits] b2c_per_minute";
+		what = "payouts";
+		kind = "b2c";
+		shortcode = cfg->daraja.b2c_shortcode;
+	} else {
 		return POS_OK;
-	int64_t wait_s = (oldest + WINDOW_MS - now + 999) / 1000;
-	if (wait_s < 1)
-		wait_s = 1;
+	}
+	if (t->shortcode[0])
+		shortcode = t->shortcode;
+	if (per_minute < 1)
+		per_minute = 1;
+	if (per_minute > UINT32_MAX)
+		per_minute = UINT32_MAX;
+
+	int64_t wait_ms = 0;
+	enum pos_status rc = window_wait(a, t, per_minute, &wait_ms, err);
+	if (rc != POS_OK)
+		return rc;
+	if (!wait_ms) {
+		char bucket[STORE_KEY_MAX];
+		struct pos_err e;
+		str_fmt(bucket, sizeof bucket, "rate:%s:%s", kind, shortcode);
+		rc = store_bucket_take(app_store(a), bucket, (uint32_t)per_minute,
+		                       (uint32_t)per_minute, &wait_ms, &e);
+		if (rc != POS_OK && rc != POS_E_THROTTLED) {
+			if (err)
+				*err = e;
+			return rc;
+		}
+	}
+	if (!wait_ms)
+		return POS_OK;
+	int64_t wait_s = (wait_ms + 999) / 1000;
 	pos_err_set(err, POS_E_THROTTLED, key,
-	            "this till has sent %lld %s in the last minute, its limit: nothing was sent",
-	            (long long)per_minute, what);
+	            "shortcode %s may send %lld %s a minute and has used them: nothing was sent",
+	            shortcode[0] ? shortcode : "(none)", (long long)per_minute, what);
 	pos_err_hint(err, "try again in %lld s", (long long)wait_s);
 	return POS_E_THROTTLED;
 }

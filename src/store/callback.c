@@ -8,8 +8,11 @@
  *   2. none: create it (unsolicited C2B payment) or keep it as an orphan;
  *   3. an id, the receipt, the amount or the phone contradicts the record:
  *      conflict (the transaction goes to review when core allows it);
- *   4. the same callback was applied before, or the transaction is already
- *      in `to`: duplicate, nothing changes;
+ *   4. the same callback was applied before: duplicate, nothing changes;
+ *      the transaction is already in `to` (an STK query got there first):
+ *      the fields the record lacks (receipt, payer, ids) are filled in, with
+ *      a timeline row and no second event (applied), or, with nothing new,
+ *      duplicate; a differing result code or payer name is a conflict;
  *   5. core's txn_transition() accepts the move: applied; it refuses and the
  *      transaction is finished: conflict; it refuses and the transaction is
  *      still open (the callback overtook our own bookkeeping): orphan, kept
@@ -503,6 +506,97 @@ static void result_from(struct store_cb_result *res, const struct store_txn *t)
 	res->state = t->state;
 }
 
+/* The callback finds t already in the state it reports (an STK query
+ * completed the charge before the callback came): fill in what the record
+ * lacks (receipt, payer, ids, result), with a timeline row and no second
+ * event. A result code or payer name that differs from a recorded one is a
+ * contradiction (ids and the receipt were checked before). Nothing new: a
+ * duplicate. */
+static enum pos_status same_state(struct store *st, struct store_txn *t,
+                                  const struct cb_copy *c, int64_t cb_id,
+                                  struct store_cb_result *res, bool *evented,
+                                  struct pos_err *err)
+{
+	static const struct {
+		const char *name;
+		size_t cb_off, txn_off, set_off;
+		bool must_match;
+	} fl[] = {
+#define FILL(n, cbf, txf, must)                                               \
+	{n, offsetof(struct cb_copy, cbf), offsetof(struct store_txn, txf),      \
+	 offsetof(struct store_txn_fields, txf), must}
+		FILL("receipt", receipt, receipt, false),
+		FILL("payer", payer_name, payer_name, true),
+		FILL("result code", result_code, result_code, true),
+		FILL("result", result_desc, result_desc, false),
+		FILL("MerchantRequestID", merchant, merchant_request_id, false),
+		FILL("CheckoutRequestID", checkout, checkout_request_id, false),
+		FILL("ConversationID", conversation, conversation_id, false),
+		FILL("OriginatorConversationID", originator, originator_conversation_id, false),
+#undef FILL
+	};
+	struct store_txn_fields fill;
+	char filled[STORE_REASON_MAX] = "";
+	size_t len = 0;
+
+	memset(&fill, 0, sizeof fill);
+	for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++) {
+		const char *v = (const char *)c + fl[i].cb_off;
+		const char *have = (const char *)t + fl[i].txn_off;
+		if (!v[0])
+			continue;
+		if (have[0]) {
+			if (fl[i].must_match && !str_eq(v, have)) {
+				str_fmt(res->reason, sizeof res->reason,
+				        "%s: the callback says '%s' but %s has '%s'", fl[i].name, v,
+				        t->public_id, have);
+				enum pos_status rc = hold_for_review(st, t, cb_id, res, evented, err);
+				result_from(res, t);
+				return rc;
+			}
+			continue;
+		}
+		*(const char **)((char *)&fill + fl[i].set_off) = v;
+		str_fmt(filled + len, sizeof filled - len, "%s%s", len ? ", " : "", fl[i].name);
+		len = strlen(filled);
+	}
+	if (!len) {
+		res->outcome = STORE_CB_DUPLICATE;
+		str_fmt(res->reason, sizeof res->reason, "%s is already %s", t->public_id,
+		        txn_state_name(t->state));
+		return POS_OK;
+	}
+	char detail[STORE_REASON_MAX + 160];
+	char cbtext[STORE_REASON_MAX + 128];
+	detail_of(c, cb_id, cbtext, sizeof cbtext);
+	str_fmt(detail, sizeof detail, "%s; filled in %s (already %s)", cbtext, filled,
+	        txn_state_name(t->state));
+	struct store_txn before = *t;
+	struct pos_err e;
+	enum pos_status refused;
+	size_t mark;
+	enum pos_status rc = sp_begin(st, &mark, err);
+	if (rc != POS_OK)
+		return rc;
+	rc = sp_finish(st, mark, store_txn_fill_in(st, t, &fill, "callback", detail, cb_id, &e),
+	               &e, &refused, err);
+	if (rc != POS_OK)
+		return rc;
+	if (refused == POS_OK) {
+		res->outcome = STORE_CB_APPLIED;
+		str_fmt(res->reason, sizeof res->reason, "%s was already %s: filled in %s",
+		        t->public_id, txn_state_name(t->state), filled);
+		result_from(res, t);
+		return POS_OK;
+	}
+	/* A receipt or id that belongs to another transaction. */
+	*t = before;
+	pos_err_format(&e, res->reason, sizeof res->reason);
+	rc = hold_for_review(st, t, cb_id, res, evented, err);
+	result_from(res, t);
+	return rc;
+}
+
 /* Apply the callback in c (archived as cb_id) if it can be; fill res.
  * *evented says whether the outbox already has the event of this outcome.
  * Store failures are returned; everything else is an outcome. */
@@ -555,13 +649,9 @@ static enum pos_status decide(struct store *st, const struct cb_copy *c,
 		result_from(res, &t);
 		return rc;
 	}
-	/* 3. Already there. */
-	if (t.state == c->to) {
-		res->outcome = STORE_CB_DUPLICATE;
-		str_fmt(res->reason, sizeof res->reason, "%s is already %s", t.public_id,
-		        txn_state_name(t.state));
-		return POS_OK;
-	}
+	/* 3. Already there: fill in what the record lacks. */
+	if (t.state == c->to)
+		return same_state(st, &t, c, cb_id, res, evented, err);
 	/* 4. Ask core. */
 	char detail[STORE_REASON_MAX + 128];
 	detail_of(c, cb_id, detail, sizeof detail);

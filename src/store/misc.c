@@ -90,24 +90,71 @@ out:
 
 /* ---- rate-limit buckets ------------------------------------------------------ */
 
+/* The bucket's arithmetic, in thousandths of a token ("milli") and
+ * milliseconds. per_minute tokens a minute is per_minute milli-tokens every
+ * 60 ms, so elapsed ms give elapsed * per_minute / 60 milli-tokens; the
+ * remainder of that division is kept by stamping the bucket a little before
+ * now (the milliseconds not yet turned into a milli-token), so refill does
+ * not drift however often the bucket is read. */
+struct bucket_step {
+	int64_t tokens; /* milli-tokens after the take (or the refusal) */
+	int64_t at;     /* stamp to store */
+	int64_t wait;   /* ms until a whole token; 0 = taken */
+};
+
+static struct bucket_step bucket_refill_take(int64_t tokens, int64_t at, int64_t now,
+                                             uint32_t per_minute, uint32_t capacity)
+{
+	const int64_t full = (int64_t)capacity * 1000;
+	struct bucket_step r = {.tokens = tokens, .at = now, .wait = 0};
+	if (r.tokens < 0)
+		r.tokens = 0;
+	if (r.tokens > full)
+		r.tokens = full;
+	/* A clock that went back refills nothing: the bucket restarts from
+	 * now. Elapsed is clamped to what fills the bucket, so the product
+	 * cannot overflow (capacity and per_minute are 32-bit). */
+	if (now > at) {
+		int64_t elapsed = now - at;
+		int64_t fill_ms = full * 60 / per_minute + 1;
+		if (elapsed > fill_ms)
+			elapsed = fill_ms;
+		int64_t units = elapsed * (int64_t)per_minute; /* milli-token x 60 */
+		r.tokens += units / 60;
+		/* The remainder (< 60 units) is carried as whole ms before now;
+		 * less than 1 ms of refill can be lost per take. */
+		if (r.tokens >= full)
+			r.tokens = full;
+		else
+			r.at = now - (units % 60) / per_minute;
+	}
+	if (r.tokens >= 1000) {
+		r.tokens -= 1000;
+		return r;
+	}
+	/* Milli-tokens missing, x 60, less what the stamp already carries. */
+	int64_t need = (1000 - r.tokens) * 60 - (now - r.at) * (int64_t)per_minute;
+	r.wait = need <= 0 ? 1 : (need + per_minute - 1) / per_minute;
+	return r;
+}
+
 enum pos_status store_bucket_take(struct store *st, const char *key,
-                                  uint32_t rate_per_s, uint32_t burst,
+                                  uint32_t per_minute, uint32_t capacity,
                                   int64_t *wait_ms, struct pos_err *err)
 {
 	enum pos_status rc = check_key(key, err);
-	int64_t tokens, at, now, full;
+	int64_t tokens, at, now;
 	*wait_ms = 0;
 	if (rc != POS_OK)
 		return rc;
-	if (rate_per_s == 0 || burst == 0)
+	if (per_minute == 0 || capacity == 0)
 		return pos_err_set(err, POS_E_RANGE, "rate",
-		                   "a bucket needs a rate and a burst of at least 1");
+		                   "a bucket needs a rate and a capacity of at least 1");
 	/* BEGIN IMMEDIATE: read, refill and take under the write lock, so two
 	 * processes never take the same token. */
 	if ((rc = store_begin(st, err)) != POS_OK)
 		return rc;
 	now = clock_now_ms();
-	full = (int64_t)burst * 1000;
 	sqlite3_stmt *s = store_stmt(st, SQL_BUCKET_GET, err);
 	if (!s) {
 		rc = err ? err->code : POS_E_STORE;
@@ -115,39 +162,31 @@ enum pos_status store_bucket_take(struct store *st, const char *key,
 	}
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	int src = sqlite3_step(s);
-	tokens = src == SQLITE_ROW ? store_col_i64(s, 0) : full;
+	/* A new bucket starts full. */
+	tokens = src == SQLITE_ROW ? store_col_i64(s, 0) : (int64_t)capacity * 1000;
 	at = src == SQLITE_ROW ? store_col_i64(s, 1) : now;
 	store_done(s);
 	if (src != SQLITE_ROW && src != SQLITE_DONE) {
 		rc = store_db_error(st, src, "reading the rate limit", err);
 		goto fail;
 	}
-	/* Milli-tokens: elapsed ms x tokens/s. Clamp elapsed first so the
-	 * product cannot overflow; a clock that went back refills nothing. */
-	int64_t elapsed = now > at ? now - at : 0;
-	if (elapsed > full / rate_per_s + 1)
-		elapsed = full / rate_per_s + 1;
-	tokens += elapsed * (int64_t)rate_per_s;
-	if (tokens > full)
-		tokens = full;
-	if (tokens >= 1000)
-		tokens -= 1000;
-	else
-		*wait_ms = (1000 - tokens + rate_per_s - 1) / rate_per_s;
+	struct bucket_step r = bucket_refill_take(tokens, at, now, per_minute, capacity);
 	if (!(s = store_stmt(st, SQL_BUCKET_PUT, err))) {
 		rc = err ? err->code : POS_E_STORE;
 		goto fail;
 	}
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, tokens);
-	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 2, r.tokens);
+	sqlite3_bind_int64(s, 3, r.at);
 	if ((rc = store_step_done(st, s, "updating the rate limit", err)) != POS_OK ||
 	    (rc = store_commit(st, "the rate limit", err)) != POS_OK)
 		goto fail;
-	if (*wait_ms)
+	if (r.wait) {
+		*wait_ms = r.wait;
 		return pos_err_set(err, POS_E_THROTTLED, key,
 		                   "the rate limit is reached; a request may go in %lld ms",
-		                   (long long)*wait_ms);
+		                   (long long)r.wait);
+	}
 	return POS_OK;
 fail:
 	store_rollback(st);

@@ -223,7 +223,11 @@ struct store_txn_new {
 
 /* Record the intent: a new transaction in state `created` and its timeline
  * row, in one database transaction. out (may be NULL) receives the stored
- * row, public id included. Currency NULL means KES; else KES, TZS or UGX. */
+ * row, public id included. Currency NULL means KES; else KES, TZS or UGX.
+ * An STK charge created without an account reference gets its public id as
+ * its reference: that is what the charge flow puts on the prompt
+ * (AccountReference), so the ledger, History and events show what the
+ * customer's statement shows. */
 enum pos_status store_txn_create(struct store *st, const struct store_txn_new *in,
                                  struct store_txn *out, struct pos_err *err);
 
@@ -240,6 +244,9 @@ struct store_txn_fields {
 	const char *result_code;
 	const char *result_desc;
 	const char *payer_name;
+	/* The AccountReference actually sent (a charge left blank by the
+	 * cashier carries a short code of the transaction). */
+	const char *account_reference;
 };
 
 struct store_txn_change {
@@ -594,6 +601,46 @@ enum pos_status store_report_day(struct store *st, const char *date_eat,
                                  struct pos_err *err);
 void store_day_report_release(struct store_day_report *rep);
 
+/* ---- day-end: balances and checks (store/dayend.c) ------------------------- */
+/* The balance lines one Account Balance query (txn_id) brought, in the order
+ * received, at most cap. *n 0 when none came. */
+enum pos_status store_balance_of_txn(struct store *st, int64_t txn_id,
+                                     struct store_balance *out, size_t cap,
+                                     size_t *n, struct pos_err *err);
+/* The reading of cur's (shortcode, account) taken before cur (at or before
+ * cur->at, by another query): *found false when cur is the first. */
+enum pos_status store_balance_previous(struct store *st, const struct store_balance *cur,
+                                       struct store_balance *prev, bool *found,
+                                       struct pos_err *err);
+/* One account's readings in a window. */
+struct store_balance_span {
+	int64_t readings;            /* how many in the window (>= 1) */
+	struct store_balance first;  /* the earliest (opening) */
+	struct store_balance last;   /* the latest (closing); == first when 1 */
+};
+/* Per account of shortcode (by name), the first and last reading taken in
+ * [from_ms, to_ms); at most cap accounts. */
+enum pos_status store_balance_span(struct store *st, const char *shortcode,
+                                   int64_t from_ms, int64_t to_ms,
+                                   struct store_balance_span *out, size_t cap,
+                                   size_t *n, struct pos_err *err);
+/* Completed M-Pesa money created in (after_ms, upto_ms], every till: in =
+ * stk + c2b, out = b2c + reversal (cash never touches M-Pesa). */
+enum pos_status store_money_between(struct store *st, int64_t after_ms, int64_t upto_ms,
+                                    struct store_sum *in, struct store_sum *out,
+                                    struct pos_err *err);
+/* C2B payments created in [from_ms, to_ms) at till_id (NULL/"" = all) that
+ * were recorded from Pull Transactions (an archived callback of source
+ * "pull": payments M-Pesa had and the ledger never received), and when
+ * Pull last recorded anything (0 = never). */
+struct store_pull_result {
+	int64_t last_pull_at;
+	struct store_sum found;
+};
+enum pos_status store_pull_check(struct store *st, int64_t from_ms, int64_t to_ms,
+                                 const char *till_id, struct store_pull_result *out,
+                                 struct pos_err *err);
+
 /* ---- outbox ------------------------------------------------------------------ */
 /* One event, borrowed for the duration of the visit. */
 struct store_outbox_row {
@@ -699,13 +746,28 @@ enum pos_status store_listener_secret(struct store *st,
                                       char out[STORE_SECRET_HEX_LEN + 1],
                                       struct pos_err *err);
 
-/* Take one token from the bucket `key` (per shortcode; shared by every
- * process on this database): refilled at rate_per_s, holding at most burst.
- * POS_OK with *wait_ms 0 when taken; POS_E_THROTTLED with *wait_ms the time
- * until a token will be there. */
+/* Take one token from the bucket `key` (e.g. one per kind and shortcode;
+ * shared by every process on this database: read, refilled and taken under
+ * the write lock). The bucket holds at most `capacity` tokens and refills
+ * continuously at per_minute tokens a minute, counted in thousandths of a
+ * token (20 a minute is one token every 3 s); a new bucket starts full; a
+ * clock that went backwards refills nothing. POS_OK with *wait_ms 0 when
+ * taken; POS_E_THROTTLED, nothing taken, with *wait_ms the time until a
+ * whole token will be there; POS_E_RANGE when per_minute or capacity is 0. */
 enum pos_status store_bucket_take(struct store *st, const char *key,
-                                  uint32_t rate_per_s, uint32_t burst,
+                                  uint32_t per_minute, uint32_t capacity,
                                   int64_t *wait_ms, struct pos_err *err);
+
+/* ---- the initiator password's age (store/credential.c) ------------------- */
+/* Note that `password` is the initiator password in use now, and say since
+ * when: the database keeps only a fingerprint (HMAC-SHA256 under a random
+ * salt made once per database, both in settings), never the password. A
+ * fingerprint not seen before means a new password, dated now_ms (*changed
+ * true); the same one keeps its date. *set_at (Unix ms) and *changed may be
+ * NULL. POS_E_EMPTY when password is empty. */
+enum pos_status store_initiator_password_seen(struct store *st, const char *password,
+                                              int64_t now_ms, int64_t *set_at,
+                                              bool *changed, struct pos_err *err);
 
 /* ---- bulk payout batches ------------------------------------------------- */
 #define STORE_BATCH_STATUSES(X)                                               \
@@ -747,6 +809,30 @@ enum pos_status store_batch_set_status(struct store *st, int64_t id,
                                        enum store_batch_status to,
                                        struct pos_err *err);
 
+/* ---- batches recorded whole, read back, found again (store/batch.c) ------ */
+/* Record a batch (draft, created_by) and its n rows as transactions in
+ * state `created`, in ONE database transaction: the whole batch is on disk
+ * or none of it. Every row must be a B2C payout of a positive amount; its
+ * batch_id and batch_row (i + 1) are filled in here. The rows are kept off
+ * reconciliation's due list (their batch sends them). */
+enum pos_status store_batch_create_rows(struct store *st, const char *file_name,
+                                        const char *file_sha256, int64_t created_by,
+                                        struct store_txn_new *rows, size_t n,
+                                        int64_t *id, struct pos_err *err);
+/* draft -> approved with no second approver (a batch within the approval
+ * limit: its creator's PIN is the approval). POS_E_STATE otherwise. */
+enum pos_status store_batch_confirm(struct store *st, int64_t id,
+                                    struct pos_err *err);
+/* The transactions of batch batch_id with batch_row > after_row, in row
+ * order, at most cap. */
+enum pos_status store_batch_txns(struct store *st, int64_t batch_id, int64_t after_row,
+                                 struct store_txn *rows, size_t cap, size_t *n,
+                                 struct pos_err *err);
+/* Batches in status `status`, oldest first, at most cap (at most 64). */
+enum pos_status store_batch_list(struct store *st, enum store_batch_status status,
+                                 struct store_batch *out, size_t cap, size_t *n,
+                                 struct pos_err *err);
+
 /* ---- C2B claims ------------------------------------------------------------ */
 /* Operator claims a completed C2B payment for a sale; a payment is claimed
  * once (POS_E_DUPLICATE). POS_E_INVALID when txn_id is not a completed C2B
@@ -759,5 +845,57 @@ enum pos_status store_c2b_claim(struct store *st, int64_t txn_id,
 enum pos_status store_c2b_unclaimed(struct store *st, int64_t since_ms,
                                     struct store_txn *rows, size_t cap,
                                     size_t *n, struct pos_err *err);
+/* Who claimed C2B payment txn_id, and when (store/claim.c). POS_E_NOT_FOUND
+ * when nobody has. */
+struct store_c2b_claim_row {
+	int64_t txn_id;
+	int64_t operator_id;     /* 0 = not recorded */
+	int64_t claimed_at;
+	char note[STORE_REASON_MAX];
+};
+enum pos_status store_c2b_claim_get(struct store *st, int64_t txn_id,
+                                    struct store_c2b_claim_row *out,
+                                    struct pos_err *err);
+
+/* ---- API tokens (store/api.c) --------------------------------------------- */
+/*
+ * A token of `serve`'s local API is bound to one operator. Only its SHA-256
+ * (lower-case hex) is stored; the token itself is shown once when made and
+ * never kept. Tokens are revoked, never deleted.
+ */
+struct store_api_token {
+	int64_t id;
+	int64_t operator_id;
+	char name[STORE_NAME_MAX];        /* a label, e.g. "web shop" */
+	char hash[STORE_SHA256_HEX_MAX];  /* SHA-256 hex of the token */
+	int64_t created_at;
+	int64_t revoked_at;               /* 0 = active */
+};
+/* Add a token for operator_id (the caller checks that the operator exists).
+ * POS_E_INVALID when hash_hex is not 64 lower-case hex digits;
+ * POS_E_DUPLICATE when that hash is already stored. */
+enum pos_status store_token_add(struct store *st, int64_t operator_id,
+                                const char *name, const char *hash_hex,
+                                int64_t *id, struct pos_err *err);
+/* The active token with this hash; POS_E_NOT_FOUND (field "token") when
+ * none or revoked. */
+enum pos_status store_token_find(struct store *st, const char *hash_hex,
+                                 struct store_api_token *out, struct pos_err *err);
+/* Every token, revoked ones too, in id order, at most cap. */
+enum pos_status store_token_list(struct store *st, struct store_api_token *out,
+                                 size_t cap, size_t *n, struct pos_err *err);
+/* Revoke token id; out (may be NULL) gets the row. POS_E_NOT_FOUND when
+ * there is no such token, POS_E_DUPLICATE when it was already revoked. */
+enum pos_status store_token_revoke(struct store *st, int64_t id,
+                                   struct store_api_token *out, struct pos_err *err);
+
+/* Archived callbacks by outcome, over the whole ledger (for /metrics). */
+enum pos_status store_callback_counts(struct store *st,
+                                      int64_t counts[STORE_CB_OUTCOME_COUNT],
+                                      struct pos_err *err);
+/* Transactions by kind and state, over the whole ledger (for /metrics). */
+enum pos_status store_txn_counts(struct store *st,
+                                 int64_t counts[TXN_KIND_COUNT][TXN_STATE_COUNT],
+                                 struct pos_err *err);
 
 #endif

@@ -67,7 +67,9 @@
 	  "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "   \
 	  "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "     \
 	  "?25, ?26, ?26)")                                                      \
-	X(SQL_TXN_SET_PUBLIC, "UPDATE txn SET public_id = ?2 WHERE id = ?1")     \
+	X(SQL_TXN_SET_PUBLIC,                                                    \
+	  "UPDATE txn SET public_id = ?2, account_reference = "                  \
+	  "coalesce(account_reference, ?3) WHERE id = ?1")                       \
 	X(SQL_TXN_GET, "SELECT " STORE_TXN_COLS " FROM txn WHERE id = ?1")       \
 	X(SQL_TXN_BY_PUBLIC,                                                     \
 	  "SELECT " STORE_TXN_COLS " FROM txn WHERE public_id = ?1")             \
@@ -90,7 +92,8 @@
 	  "originator_conversation_id), receipt = coalesce(?8, receipt), "       \
 	  "result_code = coalesce(?9, result_code), "                            \
 	  "result_desc = coalesce(?10, result_desc), "                           \
-	  "payer_name = coalesce(?11, payer_name) WHERE id = ?1")                \
+	  "payer_name = coalesce(?11, payer_name), "                             \
+	  "account_reference = coalesce(?12, account_reference) WHERE id = ?1")  \
 	X(SQL_TXN_SCHEDULE,                                                      \
 	  "UPDATE txn SET attempts = ?2, next_query_at = ?3, updated_at = ?4 "   \
 	  "WHERE id = ?1")                                                       \
@@ -327,6 +330,12 @@ struct store_move {
 enum pos_status store_txn_move_in(struct store *st, struct store_txn *t,
                                   const struct store_move *mv,
                                   struct pos_err *err);
+/* Inside a transaction: set fields without a change of state (t is updated
+ * in place), with a timeline row `what` and no outbox event. */
+enum pos_status store_txn_fill_in(struct store *st, struct store_txn *t,
+                                  const struct store_txn_fields *set,
+                                  const char *what, const char *detail,
+                                  int64_t callback_id, struct pos_err *err);
 /* Inside a transaction: insert a new row in `state` (created, or the
  * callback's state for an unsolicited payment) with its public id, timeline
  * row and outbox event. */

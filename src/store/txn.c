@@ -117,7 +117,9 @@ enum pos_status store_fields_check(const struct store_txn *t,
 	                           STORE_RESULT_CODE_MAX, err)) ||
 	    (rc = store_check_text("result_desc", f->result_desc,
 	                           STORE_RESULT_DESC_MAX, err)) ||
-	    (rc = store_check_text("payer_name", f->payer_name, STORE_NAME_MAX, err)))
+	    (rc = store_check_text("payer_name", f->payer_name, STORE_NAME_MAX, err)) ||
+	    (rc = check_id("account_reference", t->account_reference,
+	                   f->account_reference, STORE_REFERENCE_MAX, err)))
 		return rc;
 	return POS_OK;
 }
@@ -143,6 +145,8 @@ static void fields_into(struct store_txn *t, const struct store_txn_fields *f)
 	copy_if_set(t->result_code, sizeof t->result_code, f->result_code);
 	copy_if_set(t->result_desc, sizeof t->result_desc, f->result_desc);
 	copy_if_set(t->payer_name, sizeof t->payer_name, f->payer_name);
+	copy_if_set(t->account_reference, sizeof t->account_reference,
+	            f->account_reference);
 }
 
 /* ---- writing (inside a transaction) ---------------------------------------- */
@@ -229,6 +233,7 @@ static enum pos_status bind_fields(sqlite3_stmt *s, const struct store_txn_field
 	store_bind_text(s, 9, f->result_code);
 	store_bind_text(s, 10, f->result_desc);
 	store_bind_text(s, 11, f->payer_name);
+	store_bind_text(s, 12, f->account_reference);
 	return POS_OK;
 }
 
@@ -304,6 +309,17 @@ enum pos_status store_txn_move_in(struct store *st, struct store_txn *t,
 	return emit(st, t, from, mv->event, mv->payload, mv->detail, err);
 }
 
+enum pos_status store_txn_fill_in(struct store *st, struct store_txn *t,
+                                  const struct store_txn_fields *set,
+                                  const char *what, const char *detail,
+                                  int64_t callback_id, struct pos_err *err)
+{
+	enum pos_status rc = update_row(st, t, t->state, set, err);
+	if (rc != POS_OK)
+		return rc;
+	return store_timeline_add_in(st, t->id, what, NULL, NULL, 0, callback_id, detail, err);
+}
+
 static enum pos_status bind_new(sqlite3_stmt *s, const struct store_txn_new *in,
                                 enum txn_state state,
                                 const struct store_txn_fields *f, int64_t now)
@@ -317,7 +333,8 @@ static enum pos_status bind_new(sqlite3_stmt *s, const struct store_txn_new *in,
 	sqlite3_bind_text(s, 4, store_is_set(in->currency) ? in->currency : "KES",
 	                  -1, SQLITE_STATIC);
 	store_bind_text(s, 5, in->msisdn);
-	store_bind_text(s, 6, in->account_reference);
+	store_bind_text(s, 6, store_is_set(f->account_reference) ? f->account_reference
+	                                                          : in->account_reference);
 	store_bind_text(s, 7, in->description);
 	store_bind_text(s, 8, in->command_id);
 	store_bind_text(s, 9, store_is_set(f->originator_conversation_id)
@@ -367,6 +384,8 @@ enum pos_status store_txn_insert_in(struct store *st,
 		return err ? err->code : POS_E_STORE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, pub, -1, SQLITE_STATIC);
+	if (in->kind == TXN_KIND_STK) /* only when none was given */
+		sqlite3_bind_text(s, 3, pub, -1, SQLITE_STATIC);
 	if ((rc = store_step_done(st, s, "recording the transaction", err)) != POS_OK)
 		return rc;
 	if ((rc = store_txn_load(st, SQL_TXN_GET, NULL, id, out, err)) != POS_OK)

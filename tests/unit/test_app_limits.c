@@ -1,5 +1,6 @@
 /* tests/unit/test_app_limits.c: [limits] as the flows apply them: amounts,
- * one open charge per phone, the per-minute limit judged from the ledger,
+ * one open charge per phone, the per-minute limit (this till's window in
+ * the ledger and the shared token bucket of each shortcode),
  * the daily payout total and the second approver. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 
 #include "app/app_int.h"
 #include "base/clock.h"
+#include "base/str.h"
 #include "test_app_fixture.h"
 
 static int64_t add_txn(struct app *a, enum txn_kind k, const char *msisdn,
@@ -143,10 +145,7 @@ static void test_rate_from_ledger(void **state)
 	assert_string_equal(err.field, "[limits] stk_per_minute");
 	assert_non_null(strstr(err.hint, "try again in"));
 	assert_non_null(strstr(err.msg, "nothing was sent"));
-	/* Judged by rank: an earlier charge is still within the limit. */
-	int64_t first = id - 3;
-	assert_int_equal(store_txn_get(app_store(a), first, &t, NULL), POS_OK);
-	assert_int_equal(limit_rate(a, &t, NULL), POS_OK);
+	/* The window refused it before the bucket: no token was taken. */
 	/* Payouts have their own counter; queries none. */
 	id = add_txn(a, TXN_KIND_B2C, "254708000005", 1000, "till-a", TXN_CREATED, NULL);
 	assert_int_equal(store_txn_get(app_store(a), id, &t, NULL), POS_OK);
@@ -165,6 +164,54 @@ static void test_rate_from_ledger(void **state)
 	id = add_txn(a, TXN_KIND_STK, "254708000007", 100, "till-a", TXN_CREATED, NULL);
 	assert_int_equal(store_txn_get(app_store(a), id, &t, NULL), POS_OK);
 	assert_int_equal(limit_rate(a, &t, NULL), POS_OK);
+	clock_set_fixed(-1);
+	app_fx_close(f);
+}
+
+static void test_rate_bucket_per_shortcode(void **state)
+{
+	(void)state;
+	struct app_fx *f = app_fx_open("[till]\nid = till-a\n[limits]\nstk_per_minute = 20\n"
+	                               "b2c_per_minute = 2\n", true);
+	assert_non_null(f);
+	struct app *a = f->app;
+	struct store_txn t;
+	struct pos_err err;
+	int64_t id, wait;
+	clock_set_fixed(clock_now());
+	/* Other tills on this database have used the shortcode's 20 tokens:
+	 * this till's window is empty, the shared bucket is not. */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(store_bucket_take(app_store(a), "rate:stk:555000", 20, 20, &wait, NULL),
+		                 POS_OK);
+	id = add_txn(a, TXN_KIND_STK, "254708000004", 100, "till-a", TXN_CREATED, NULL);
+	assert_int_equal(store_txn_get(app_store(a), id, &t, NULL), POS_OK);
+	str_copy(t.shortcode, sizeof t.shortcode, "555000");
+	assert_int_equal(limit_rate(a, &t, &err), POS_E_THROTTLED);
+	assert_string_equal(err.field, "[limits] stk_per_minute");
+	assert_string_equal(err.hint, "try again in 3 s");
+	assert_non_null(strstr(err.msg, "555000"));
+	assert_non_null(strstr(err.msg, "nothing was sent"));
+	/* Refill is continuous: one token every 3 s; a refusal takes none. */
+	clock_set_fixed((time_t)(clock_now() + 2));
+	assert_int_equal(limit_rate(a, &t, &err), POS_E_THROTTLED);
+	assert_string_equal(err.hint, "try again in 1 s");
+	clock_set_fixed((time_t)(clock_now() + 1));
+	assert_int_equal(limit_rate(a, &t, NULL), POS_OK);
+	assert_int_equal(limit_rate(a, &t, &err), POS_E_THROTTLED);
+	/* Another shortcode has its own bucket, payouts theirs. */
+	str_copy(t.shortcode, sizeof t.shortcode, "600984");
+	assert_int_equal(limit_rate(a, &t, NULL), POS_OK);
+	assert_int_equal(store_bucket_take(app_store(a), "rate:b2c:555000", 2, 2, &wait, NULL),
+	                 POS_OK);
+	assert_int_equal(store_bucket_take(app_store(a), "rate:b2c:555000", 2, 2, &wait, NULL),
+	                 POS_OK);
+	id = add_txn(a, TXN_KIND_B2C, "254708000005", 1000, "till-a", TXN_CREATED, NULL);
+	assert_int_equal(store_txn_get(app_store(a), id, &t, NULL), POS_OK);
+	str_copy(t.shortcode, sizeof t.shortcode, "555000");
+	assert_int_equal(limit_rate(a, &t, &err), POS_E_THROTTLED);
+	assert_string_equal(err.field, "[limits] b2c_per_minute");
+	assert_string_equal(err.hint, "try again in 30 s");
 	clock_set_fixed(-1);
 	app_fx_close(f);
 }
@@ -221,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_money_limits),
 		cmocka_unit_test(test_open_per_phone),
 		cmocka_unit_test(test_rate_from_ledger),
+		cmocka_unit_test(test_rate_bucket_per_shortcode),
 		cmocka_unit_test(test_payout_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

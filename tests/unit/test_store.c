@@ -319,6 +319,55 @@ static void test_txn_create_fields(void **state)
 	assert_true(q1(f->path, "SELECT count(*) FROM outbox") == 0);
 }
 
+/* A charge left without a reference carries its public id on the prompt:
+ * the ledger records that reference, History finds it, events show it. */
+static void test_txn_reference_sent(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn t, g;
+	struct pos_err err;
+	char sql[256];
+	make_txn(f->st, TXN_KIND_STK, 10000, &t);
+	assert_string_equal(t.account_reference, t.public_id);
+	assert_int_equal(store_txn_get(f->st, t.id, &g, &err), POS_OK);
+	assert_string_equal(g.account_reference, t.public_id);
+	struct store_filter flt = {.reference = t.public_id};
+	struct store_txn rows[2];
+	struct store_cursor next;
+	size_t n = 0;
+	bool more;
+	assert_int_equal(store_txn_history(f->st, &flt, NULL, rows, 2, &n, &next, &more, &err),
+	                 POS_OK);
+	assert_int_equal((int)n, 1);
+	assert_true(rows[0].id == t.id);
+	/* The reference sent may be recorded again, never changed. */
+	struct store_txn_fields same = {.account_reference = t.public_id};
+	assert_int_equal(move(f->st, t.id, TXN_SENT, &same, &err), POS_OK);
+	struct store_txn_fields other = {.account_reference = "INV-7"};
+	assert_int_equal(store_txn_update(f->st, t.id, &other, NULL, NULL, NULL, &err),
+	                 POS_E_CONFLICT);
+	assert_string_equal(err.field, "account_reference");
+	assert_int_equal(move(f->st, t.id, TXN_AWAITING, NULL, &err), POS_OK);
+	struct store_txn_fields paid = {.receipt = "TCE4XQ7B2M", .result_code = "0"};
+	assert_int_equal(move(f->st, t.id, TXN_COMPLETED, &paid, &err), POS_OK);
+	str_fmt(sql, sizeof sql,
+	        "SELECT count(*) FROM outbox WHERE txn_id = %lld AND "
+	        "instr(payload, '\"account_reference\"') > 0 AND instr(payload, '\"%s\"') > 0",
+	        (long long)t.id, t.public_id);
+	assert_true(q1(f->path, sql) >= 1);
+	/* A reference the cashier typed is kept; other kinds get none. */
+	const struct store_txn_new typed = {.kind = TXN_KIND_STK, .amount_minor = 100,
+	                                    .msisdn = "254712345678", .account_reference = "INV-7"};
+	assert_int_equal(store_txn_create(f->st, &typed, &g, &err), POS_OK);
+	assert_string_equal(g.account_reference, "INV-7");
+	make_txn(f->st, TXN_KIND_B2C, 10000, &g);
+	assert_string_equal(g.account_reference, "");
+	/* A flow may record the reference it sent on a row that had none. */
+	struct store_txn_fields sent = {.account_reference = "PAYOUT-1"};
+	assert_int_equal(store_txn_update(f->st, g.id, &sent, NULL, NULL, &g, &err), POS_OK);
+	assert_string_equal(g.account_reference, "PAYOUT-1");
+}
+
 static void test_txn_create_hostile(void **state)
 {
 	struct fx *f = *state;
@@ -779,30 +828,84 @@ static void test_bucket_shared_by_two_connections(void **state)
 	struct pos_err err;
 	int64_t wait;
 	assert_int_equal(store_open(f->path, NULL, &b, &err), POS_OK);
-	/* 1 request per second, bursts of 2, shared by both. */
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_OK);
-	assert_true(wait == 0);
-	assert_int_equal(store_bucket_take(b, "174379", 1, 2, &wait, &err), POS_OK);
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_E_THROTTLED);
-	assert_true(wait == 1000);
-	assert_int_equal(store_bucket_take(b, "174379", 1, 2, &wait, &err), POS_E_THROTTLED);
+	/* 20 a minute, holding 20, shared by both handles on the file. */
+	for (int i = 0; i < 20; i++)
+		if (store_bucket_take(i % 2 ? b : f->st, "rate:stk:174379", 20, 20, &wait, &err) != POS_OK)
+			fail_msg("take %d of 20 refused: %s", i + 1, err.msg);
+	assert_int_equal(store_bucket_take(f->st, "rate:stk:174379", 20, 20, &wait, &err),
+	                 POS_E_THROTTLED);
+	assert_true(wait == 3000); /* one token every 3 s */
+	assert_int_equal(store_bucket_take(b, "rate:stk:174379", 20, 20, &wait, &err),
+	                 POS_E_THROTTLED);
+	assert_true(wait == 3000);
 	/* Another shortcode has its own bucket. */
-	assert_int_equal(store_bucket_take(b, "600984", 1, 2, &wait, &err), POS_OK);
-	clock_set_fixed(T0 + 1);
-	assert_int_equal(store_bucket_take(b, "174379", 1, 2, &wait, &err), POS_OK);
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_E_THROTTLED);
-	/* A long pause refills to the burst, never beyond. */
-	clock_set_fixed(T0 + 100000);
-	assert_int_equal(store_bucket_take(f->st, "174379", 4000000000u, 4000000000u, &wait, &err), POS_OK);
-	clock_set_fixed(T0 + 200000);
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_OK);
-	assert_int_equal(store_bucket_take(b, "174379", 1, 2, &wait, &err), POS_OK);
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_E_THROTTLED);
-	/* A clock that went back refills nothing and breaks nothing. */
-	clock_set_fixed(T0);
-	assert_int_equal(store_bucket_take(f->st, "174379", 1, 2, &wait, &err), POS_E_THROTTLED);
-	assert_int_equal(store_bucket_take(f->st, "x", 0, 2, &wait, &err), POS_E_RANGE);
+	assert_int_equal(store_bucket_take(b, "rate:stk:600984", 20, 20, &wait, &err), POS_OK);
+	/* Refill is continuous: 2 s is two thirds of a token. */
+	clock_set_fixed(T0 + 2);
+	assert_int_equal(store_bucket_take(b, "rate:stk:174379", 20, 20, &wait, &err),
+	                 POS_E_THROTTLED);
+	assert_true(wait == 1000);
+	clock_set_fixed(T0 + 3);
+	assert_int_equal(store_bucket_take(f->st, "rate:stk:174379", 20, 20, &wait, &err), POS_OK);
+	assert_true(wait == 0);
+	assert_int_equal(store_bucket_take(b, "rate:stk:174379", 20, 20, &wait, &err),
+	                 POS_E_THROTTLED);
+	assert_true(wait == 3000);
 	store_close(b);
+}
+
+static void test_bucket_capacity_and_clock(void **state)
+{
+	struct fx *f = *state;
+	struct pos_err err;
+	int64_t wait;
+	/* A long pause refills to the capacity, never beyond. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_OK);
+	assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_E_THROTTLED);
+	assert_true(wait == 1000);
+	clock_set_fixed(T0 + 100000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_OK);
+	assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_E_THROTTLED);
+	/* A clock that went back refills nothing, and the bucket does not stay
+	 * stuck until the clock catches up: it refills from the new now. */
+	clock_set_fixed(T0);
+	assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_E_THROTTLED);
+	assert_true(wait == 1000);
+	clock_set_fixed(T0 + 1);
+	assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_OK);
+	assert_int_equal(store_bucket_take(f->st, "k", 60, 5, &wait, &err), POS_E_THROTTLED);
+	/* The largest figures do not overflow. */
+	clock_set_fixed(T0 + 200000);
+	assert_int_equal(store_bucket_take(f->st, "big", 4000000000u, 4000000000u, &wait, &err),
+	                 POS_OK);
+	clock_set_fixed((time_t)T0 + 2000000000);
+	assert_int_equal(store_bucket_take(f->st, "big", 1, 4000000000u, &wait, &err), POS_OK);
+	assert_int_equal(store_bucket_take(f->st, "x", 0, 2, &wait, &err), POS_E_RANGE);
+	assert_int_equal(store_bucket_take(f->st, "x", 2, 0, &wait, &err), POS_E_RANGE);
+}
+
+static void test_bucket_fractional_rate(void **state)
+{
+	struct fx *f = *state;
+	struct pos_err err;
+	int64_t wait;
+	/* 7 a minute: one token every 8571.4 ms. */
+	assert_int_equal(store_bucket_take(f->st, "r7", 7, 1, &wait, &err), POS_OK);
+	assert_int_equal(store_bucket_take(f->st, "r7", 7, 1, &wait, &err), POS_E_THROTTLED);
+	assert_true(wait == 8572);
+	/* Read every second: the fractions are carried, not dropped. */
+	for (int s = 1; s <= 8; s++) {
+		clock_set_fixed(T0 + s);
+		assert_int_equal(store_bucket_take(f->st, "r7", 7, 1, &wait, &err), POS_E_THROTTLED);
+		int64_t left = 8572 - (int64_t)s * 1000;
+		if (wait < left - 1 || wait > left + (int64_t)s)
+			fail_msg("after %d s: wait %lld ms, expected about %lld", s, (long long)wait,
+			         (long long)left);
+	}
+	clock_set_fixed(T0 + 9);
+	assert_int_equal(store_bucket_take(f->st, "r7", 7, 1, &wait, &err), POS_OK);
 }
 
 /* ---- outbox ---------------------------------------------------------------------------- */
@@ -982,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_public_id_parse_hostile),
 		cmocka_unit_test(test_public_id_catches_one_typo),
 		T(test_txn_create_fields),
+		T(test_txn_reference_sent),
 		T(test_txn_create_hostile),
 		T(test_transition_atomic),
 		T(test_timeline_notes_and_supervisor),
@@ -994,6 +1098,8 @@ int main(void)
 		T(test_audit_append_only),
 		T(test_settings_and_secret),
 		T(test_bucket_shared_by_two_connections),
+		T(test_bucket_capacity_and_clock),
+		T(test_bucket_fractional_rate),
 		T(test_outbox_cursors),
 		T(test_balances_latest_two),
 		T(test_backup_readable),

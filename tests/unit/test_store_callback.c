@@ -185,6 +185,96 @@ static void test_applied_then_duplicate(void **state)
 	assert_int_equal(store_callback_get(f->st, 99, &row, &err), POS_E_NOT_FOUND);
 }
 
+/* An STK query completed the charge before its callback came: the callback
+ * brings the receipt and the payer, which the record lacks. */
+static void test_same_state_fills_blanks(void **state)
+{
+	struct fx *f = *state;
+	struct store_cb_result res;
+	struct pos_err err;
+	struct store_txn t = charge(f->st, 10000, TXN_AWAITING, "ws_CO_1");
+	const struct store_txn_fields queried = {
+		.result_code = "0", .result_desc = "The service request is processed successfully."};
+	step(f->st, t.id, TXN_COMPLETED, &queried);
+	assert_true(q1(f->path, "SELECT count(*) FROM outbox WHERE event='mpesa.stk_push.success'") == 1);
+	long long events = q1(f->path, "SELECT count(*) FROM outbox");
+
+	struct store_callback cb = paid("ws_CO_1", "TCE4XQ7B2M");
+	assert_int_equal(apply(f->st, &cb, &res), STORE_CB_APPLIED);
+	assert_non_null(strstr(res.reason, "filled in receipt, payer"));
+	assert_true(res.txn_id == t.id);
+	assert_int_equal(res.state, TXN_COMPLETED);
+	assert_int_equal(store_txn_get(f->st, t.id, &t, &err), POS_OK);
+	assert_int_equal(t.state, TXN_COMPLETED);
+	assert_string_equal(t.receipt, "TCE4XQ7B2M");
+	assert_string_equal(t.payer_name, "Jane");
+	assert_string_equal(t.result_code, "0");
+	/* A timeline row that names the callback, no change of state, no
+	 * second completion event. */
+	assert_true(q1(f->path, "SELECT count(*) FROM timeline WHERE what='callback' AND "
+	                        "callback_id=1 AND from_state IS NULL AND to_state IS NULL AND "
+	                        "instr(detail, 'filled in receipt') > 0") == 1);
+	assert_true(q1(f->path, "SELECT count(*) FROM outbox") == events);
+	assert_true(q1(f->path, "SELECT count(*) FROM callback WHERE id=1 AND outcome='applied'") == 1);
+	/* Found by its receipt from now on. */
+	struct store_txn g;
+	assert_int_equal(store_txn_find(f->st, STORE_KEY_RECEIPT, "TCE4XQ7B2M", &g, &err), POS_OK);
+	assert_true(g.id == t.id);
+
+	/* The same callback again: a duplicate, nothing written but the archive. */
+	long long tl = q1(f->path, "SELECT count(*) FROM timeline");
+	assert_int_equal(apply(f->st, &cb, &res), STORE_CB_DUPLICATE);
+	assert_true(q1(f->path, "SELECT count(*) FROM timeline") == tl);
+
+	/* A differing payer name is not filled over: a conflict, held on the
+	 * timeline (a finished charge cannot go to review), its own event. */
+	struct store_callback other = paid("ws_CO_1", NULL);
+	other.payer_name = "John";
+	assert_int_equal(apply(f->st, &other, &res), STORE_CB_CONFLICT);
+	assert_non_null(strstr(res.reason, "John"));
+	assert_int_equal(store_txn_get(f->st, t.id, &t, &err), POS_OK);
+	assert_string_equal(t.payer_name, "Jane");
+	assert_int_equal(t.state, TXN_COMPLETED);
+	assert_true(q1(f->path, "SELECT count(*) FROM timeline WHERE what='conflict'") == 1);
+	assert_true(q1(f->path, "SELECT count(*) FROM outbox WHERE event='mpesa.callback.conflict'") == 1);
+	/* A differing receipt likewise. */
+	struct store_callback wrong = paid("ws_CO_1", "TCE4XQ7B9Z");
+	assert_int_equal(apply(f->st, &wrong, &res), STORE_CB_CONFLICT);
+	assert_int_equal(store_txn_get(f->st, t.id, &t, &err), POS_OK);
+	assert_string_equal(t.receipt, "TCE4XQ7B2M");
+	assert_true(q1(f->path, "SELECT count(*) FROM outbox WHERE event='mpesa.stk_push.success'") == 1);
+}
+
+/* A failed charge told again that it failed, now with the ids the query
+ * did not bring, and a differing result code. */
+static void test_same_state_failed(void **state)
+{
+	struct fx *f = *state;
+	struct store_cb_result res;
+	struct pos_err err;
+	struct store_txn t = charge(f->st, 10000, TXN_SENT, NULL);
+	const struct store_txn_fields lost = {.result_code = "1032",
+	                                      .result_desc = "Request cancelled by user"};
+	step(f->st, t.id, TXN_UNKNOWN, NULL);
+	step(f->st, t.id, TXN_CANCELLED, &lost);
+	long long events = q1(f->path, "SELECT count(*) FROM outbox");
+	struct store_callback cb = {.route = "stk", .txn_public_id = t.public_id,
+	                            .checkout_request_id = "ws_CO_9",
+	                            .merchant_request_id = "7311-1", .to = TXN_CANCELLED,
+	                            .result_code = "1032", .result_desc = "Request cancelled by user"};
+	assert_int_equal(apply(f->st, &cb, &res), STORE_CB_APPLIED);
+	assert_int_equal(store_txn_get(f->st, t.id, &t, &err), POS_OK);
+	assert_string_equal(t.checkout_request_id, "ws_CO_9");
+	assert_string_equal(t.merchant_request_id, "7311-1");
+	assert_true(q1(f->path, "SELECT count(*) FROM outbox") == events);
+	cb.result_code = "1037";
+	cb.checkout_request_id = NULL;
+	assert_int_equal(apply(f->st, &cb, &res), STORE_CB_CONFLICT);
+	assert_non_null(strstr(res.reason, "result code"));
+	assert_int_equal(store_txn_get(f->st, t.id, &t, &err), POS_OK);
+	assert_string_equal(t.result_code, "1032");
+}
+
 /* ---- orphans ------------------------------------------------------------------------------ */
 
 static void test_orphan_adopted_when_ids_arrive(void **state)
@@ -700,6 +790,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_applied_then_duplicate),
+		T(test_same_state_fills_blanks),
+		T(test_same_state_failed),
 		T(test_orphan_adopted_when_ids_arrive),
 		T(test_early_callback_waits_for_its_transaction),
 		T(test_orphan_adopt_explicit),
