@@ -133,5 +133,6 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_bus(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_doctor(const struct cli_globals *g, int argc, char **argv);
 
 #endif

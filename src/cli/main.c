@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{"resolve", "resolve ID: close an unresolved transaction as paid or not paid", cli_cmd_resolve},
 	{"operator", "operator add|list|passwd|disable: the people who use the till", cli_cmd_operator},
 	{"bus", "bus status | deliver | doc: the IF.bus event outbox and its lag", cli_cmd_bus},
+	{"doctor", "check the configuration against Daraja, moving no money", cli_cmd_doctor},
 };
 
 static void usage(FILE *out)

@@ -32,6 +32,7 @@ static const struct key keys[] = {
 	K(callback_late, KEY_RATE),
 	K(callback_late_ms, KEY_MS),
 	K(queue_timeout, KEY_RATE),
+	K(no_product, KEY_RATE),
 };
 enum { NKEYS = sizeof keys / sizeof keys[0], FAULT_MS_MAX = 600000 };
 

@@ -22,6 +22,9 @@
  *   callback_late_ms  (default 5000)
  *   queue_timeout     initiator products only: nothing is processed and the
  *                     QueueTimeOutURL receives a timeout result instead
+ *   no_product        the app is not subscribed to the product: after the
+ *                     token check, HTTP 401 401.003.01 "... no apiproduct
+ *                     match found"; nothing is processed
  *
  * Ownership: struct sim_faults is caller-owned (init / release).
  * Thread-safety: every function may be called from any thread.
@@ -45,6 +48,7 @@ struct sim_fault {
 	double callback_drop, callback_dup, callback_late;
 	int64_t callback_late_ms;
 	double queue_timeout;
+	double no_product;
 };
 
 struct sim_faults {

@@ -379,6 +379,13 @@ static int on_request(struct mg_connection *conn, void *cbdata)
 
 	if (rt->auth != AUTH_NONE && !check_bearer(&r, rt->auth, conn))
 		goto answer;
+	if (rt->auth != AUTH_NONE && sim_rng_chance(&s->rng, f.no_product)) {
+		fault = "no_product";
+		sim_reply_error(&r, 401, "401.003.01", "Error Occurred - Invalid Access Token - "
+		                "Invalid API call as no apiproduct match found");
+		sim_req_outcome(&r, "refused: the app has no such API product (fault)");
+		goto answer;
+	}
 	if (strcmp(rt->method, "POST") == 0 && !take_body(&r, conn, ri, false, &close))
 		goto answer;
 

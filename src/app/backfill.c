@@ -1,0 +1,423 @@
+/* app/backfill.c: missed C2B payments found through Pull Transactions, and
+ * one payment looked up by its receipt (app/backfill.h). */
+#include "app/backfill.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_int.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/str.h"
+
+/* The request's user: outlives a backfill freed before Daraja answered. */
+struct bf_ticket {
+	struct app_backfill *b;
+};
+
+struct app_backfill {
+	struct bf_ticket *ticket; /* NULL once answered */
+	struct app_loop *loop;
+	struct app *app;
+	int64_t since_ms, until_ms;
+	bool done;
+	struct app_backfill_stats st;
+	struct pos_err err;
+};
+
+/* ---- recording one payment ------------------------------------------------------------ */
+
+struct found_payment {
+	const char *source;      /* "pull", "status" */
+	const char *receipt;
+	int64_t amount_minor;
+	const char *msisdn;      /* as Daraja showed it; may be "" */
+	const char *name;
+	const char *reference;   /* BillRefNumber */
+	const char *when;        /* as Daraja wrote it */
+	const char *type;        /* "c2b-pay-bill-debit", "Pay Bill" ... */
+};
+
+/* Our own STK charge this payment is (same phone, reference, amount), if
+ * any: 1 completed without a receipt (*t filled), 2 still open, 0 none. */
+static int own_charge(struct app *a, const struct found_payment *p, struct store_txn *t)
+{
+	struct store_filter f = {.has_kind = true, .kind = TXN_KIND_STK, .msisdn = p->msisdn,
+	                         .reference = p->reference};
+	struct store_txn rows[16];
+	size_t n = 0;
+	bool more;
+	struct store_cursor next;
+	if (!p->msisdn[0] || !str_is_digits(p->msisdn) || !p->reference[0] ||
+	    store_txn_history(app_store(a), &f, NULL, rows, 16, &n, &next, &more, NULL) != POS_OK)
+		return 0;
+	int open = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].amount_minor != p->amount_minor || rows[i].receipt[0])
+			continue;
+		if (rows[i].state == TXN_COMPLETED) {
+			*t = rows[i];
+			return 1;
+		}
+		if (!txn_state_is_terminal(rows[i].state))
+			open = 2;
+	}
+	return open;
+}
+
+/* 0 recorded, 1 known, 2 matched to a charge, 3 skipped. */
+static int record_payment(struct app *a, const struct found_payment *p, char *why,
+                          size_t whysz)
+{
+	const struct config *cfg = app_config(a);
+	struct store_txn t;
+	struct pos_err e;
+	why[0] = '\0';
+	if (store_txn_find(app_store(a), STORE_KEY_RECEIPT, p->receipt, &t, NULL) == POS_OK)
+		return 1;
+	int own = own_charge(a, p, &t);
+	if (own == 1) {
+		struct store_txn_fields set = {.receipt = p->receipt};
+		char detail[160];
+		snprintf(detail, sizeof detail, "receipt %s found by %s", p->receipt,
+		         str_eq(p->source, "pull") ? "Pull Transactions" : "Transaction Status");
+		if (store_txn_update(app_store(a), t.id, &set, "receipt", detail, NULL, &e) == POS_OK)
+			return 2;
+		snprintf(why, whysz, "%s: %s", p->receipt, e.msg);
+		return 3;
+	}
+	if (own == 2) {
+		snprintf(why, whysz, "%s is a charge still open: reconcile settles it", p->receipt);
+		return 3;
+	}
+	cJSON *o = cJSON_CreateObject();
+	if (!o) {
+		snprintf(why, whysz, "%s: out of memory", p->receipt);
+		return 3;
+	}
+	char amount[32];
+	snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(p->amount_minor / 100),
+	         (long long)(p->amount_minor % 100));
+	cJSON_AddStringToObject(o, "source", p->source);
+	cJSON_AddStringToObject(o, "TransID", p->receipt);
+	cJSON_AddStringToObject(o, "TransTime", p->when);
+	cJSON_AddStringToObject(o, "TransactionType", p->type);
+	cJSON_AddStringToObject(o, "TransAmount", amount);
+	cJSON_AddStringToObject(o, "BusinessShortCode", cfg->daraja.business_shortcode);
+	cJSON_AddStringToObject(o, "BillRefNumber", p->reference);
+	cJSON_AddStringToObject(o, "MSISDN", p->msisdn);
+	cJSON_AddStringToObject(o, "Name", p->name);
+	char *body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!body) {
+		snprintf(why, whysz, "%s: out of memory", p->receipt);
+		return 3;
+	}
+	char desc[64];
+	snprintf(desc, sizeof desc, "Confirmed (found by %s)",
+	         str_eq(p->source, "pull") ? "Pull Transactions" : "Transaction Status");
+	struct store_callback sc = {
+		.route = "c2b/confirmation",
+		.source = p->source,
+		.body = body,
+		.body_len = strlen(body),
+		.receipt = p->receipt,
+		.to = TXN_COMPLETED,
+		.result_code = "0",
+		.result_desc = desc,
+		.has_amount = true,
+		.amount_minor = p->amount_minor,
+		.msisdn_shown = p->msisdn[0] ? p->msisdn : NULL,
+		.payer_name = p->name[0] ? p->name : NULL,
+		.creates_txn = true,
+		.kind = TXN_KIND_C2B,
+		.shortcode = cfg->daraja.business_shortcode,
+		.account_reference = p->reference,
+		.till_id = cfg->till.id,
+	};
+	struct store_cb_result res;
+	enum pos_status rc = store_callback_apply(app_store(a), &sc, &res, &e);
+	free(body);
+	if (rc != POS_OK) {
+		snprintf(why, whysz, "%s: %s", p->receipt, e.msg);
+		return 3;
+	}
+	if (res.outcome == STORE_CB_APPLIED)
+		return 0;
+	if (res.outcome == STORE_CB_DUPLICATE)
+		return 1;
+	snprintf(why, whysz, "%s: %s%s%s", p->receipt, store_cb_outcome_name(res.outcome),
+	         res.reason[0] ? ": " : "", res.reason);
+	return 3;
+}
+
+/* ---- Pull Transactions -------------------------------------------------------------- */
+
+/* Completed STK and C2B payments the ledger holds in the window. */
+static size_t ledger_in_window(struct app *a, int64_t from, int64_t to)
+{
+	static const enum txn_kind kinds[] = {TXN_KIND_C2B, TXN_KIND_STK};
+	size_t total = 0;
+	for (size_t k = 0; k < 2; k++) {
+		struct store_filter f = {.from_ms = from, .to_ms = to, .has_kind = true,
+		                         .kind = kinds[k], .has_state = true,
+		                         .state = TXN_COMPLETED};
+		struct store_txn rows[4];
+		size_t n = 0;
+		bool more = false;
+		struct store_cursor next;
+		if (store_txn_history(app_store(a), &f, NULL, rows, 4, &n, &next, &more, NULL) ==
+		    POS_OK)
+			total += n;
+	}
+	return total;
+}
+
+static void summarise(struct app_backfill *b)
+{
+	struct app_backfill_stats *s = &b->st;
+	char extra[160] = "";
+	if (s->skipped)
+		snprintf(extra, sizeof extra, "; %zu not recorded (see the log)", s->skipped);
+	switch (s->answer) {
+	case APP_BACKFILL_RECORDS:
+		snprintf(s->message, sizeof s->message,
+		         "Pull Transactions listed %zu payment%s on %u page%s: %zu recorded now, "
+		         "%zu already in the ledger%s%s%s", s->listed, s->listed == 1 ? "" : "s",
+		         s->pages, s->pages == 1 ? "" : "s", s->recorded, s->known,
+		         s->matched ? ", receipts given to our charges: " : "",
+		         s->matched ? "yes" : "", extra);
+		if (s->truncated)
+			snprintf(s->message + strlen(s->message), sizeof s->message - strlen(s->message),
+			         "; stopped at the page limit: run it again");
+		break;
+	case APP_BACKFILL_NO_RECORDS:
+		snprintf(s->message, sizeof s->message,
+		         "Daraja has no C2B payments in this window (1001 \"no records\"); nothing "
+		         "was missed. If payments were expected, check that the shortcode is "
+		         "registered for Pull Transactions");
+		break;
+	case APP_BACKFILL_NOT_PROVISIONED:
+		snprintf(s->message, sizeof s->message,
+		         "Daraja answered 1001 (\"no records\") although the ledger holds %zu "
+		         "completed payment%s in this window: the shortcode is not provisioned or "
+		         "not registered for Pull Transactions; ask Safaricom API support",
+		         s->ledger_in_window, s->ledger_in_window == 1 ? "" : "s");
+		break;
+	case APP_BACKFILL_NOT_SUBSCRIBED:
+		snprintf(s->message, sizeof s->message,
+		         "the Daraja app is not subscribed to Pull Transactions (401.003.01): add "
+		         "the product on the developer portal");
+		break;
+	case APP_BACKFILL_FAILED:
+		snprintf(s->message, sizeof s->message, "Pull Transactions could not be asked: %s",
+		         b->err.msg);
+		break;
+	}
+}
+
+static void on_pull(void *user, struct daraja_result *res)
+{
+	struct bf_ticket *t = user;
+	struct app_backfill *b = t->b;
+	free(t);
+	if (!b)
+		return; /* freed before the answer: nothing is recorded */
+	b->ticket = NULL;
+	struct app_backfill_stats *s = &b->st;
+	b->done = true;
+	if (res->cls != DARAJA_OK) {
+		b->err = res->err;
+		s->answer = str_eq(res->code, "401.003.01") ? APP_BACKFILL_NOT_SUBSCRIBED
+		                                           : APP_BACKFILL_FAILED;
+		summarise(b);
+		return;
+	}
+	const struct daraja_pull *p = &res->as.pull;
+	s->pages = p->pages;
+	s->truncated = p->truncated;
+	s->listed = p->n_records;
+	if (p->none || p->n_records == 0) {
+		s->ledger_in_window = ledger_in_window(b->app, b->since_ms, b->until_ms);
+		s->answer = s->ledger_in_window ? APP_BACKFILL_NOT_PROVISIONED
+		                                : APP_BACKFILL_NO_RECORDS;
+		summarise(b);
+		return;
+	}
+	s->answer = APP_BACKFILL_RECORDS;
+	for (size_t i = 0; i < p->n_records; i++) {
+		const struct daraja_pull_record *r = &p->records[i];
+		char why[400];
+		struct found_payment fp = {
+			.source = "pull",
+			.receipt = r->transaction_id,
+			.amount_minor = r->amount.minor,
+			.msisdn = r->msisdn.kind == DARAJA_MSISDN_ABSENT ? "" : r->msisdn.text,
+			.name = r->sender,
+			.reference = r->bill_reference,
+			.when = r->trx_date,
+			.type = r->transaction_type,
+		};
+		if (!r->transaction_id[0] || !r->amount.present || r->amount.minor <= 0) {
+			s->skipped++;
+			log_warn("backfill", "a Pull row without a receipt or amount (%s) was not recorded",
+			         r->transaction_id[0] ? r->transaction_id : "no receipt");
+			continue;
+		}
+		switch (record_payment(b->app, &fp, why, sizeof why)) {
+		case 0:
+			s->recorded++;
+			break;
+		case 1:
+			s->known++;
+			break;
+		case 2:
+			s->matched++;
+			break;
+		default:
+			s->skipped++;
+			log_warn("backfill", "not recorded: %s", why);
+			break;
+		}
+	}
+	summarise(b);
+	log_info("backfill", "%s", s->message);
+}
+
+enum pos_status app_backfill_start(struct app_loop *l, int64_t since_ms, int64_t until_ms,
+                                   struct app_backfill **out, struct pos_err *err)
+{
+	struct app *a = app_loop_app(l);
+	if (!until_ms)
+		until_ms = clock_now_ms();
+	if (since_ms >= until_ms)
+		return pos_err_set(err, POS_E_RANGE, "since",
+		                   "the window must start before it ends (now, unless --until)");
+	struct daraja *d = app_daraja(a, err);
+	if (!d)
+		return err ? err->code : POS_E_CONFIG;
+	struct app_backfill *b = calloc(1, sizeof *b);
+	if (!b)
+		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
+	b->loop = l;
+	b->app = a;
+	b->since_ms = since_ms;
+	b->until_ms = until_ms;
+	struct daraja_pull_query_req q = {.start = (time_t)(since_ms / 1000),
+	                                  .end = (time_t)(until_ms / 1000)};
+	b->ticket = malloc(sizeof *b->ticket);
+	if (!b->ticket) {
+		free(b);
+		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
+	}
+	b->ticket->b = b;
+	enum pos_status rc = daraja_pull_query(d, &q, on_pull, b->ticket, NULL, err);
+	if (rc != POS_OK) {
+		free(b->ticket);
+		free(b);
+		return rc;
+	}
+	*out = b;
+	return POS_OK;
+}
+
+bool app_backfill_done(const struct app_backfill *b)
+{
+	return b->done;
+}
+
+const struct app_backfill_stats *app_backfill_stats(const struct app_backfill *b)
+{
+	return &b->st;
+}
+
+const struct pos_err *app_backfill_error(const struct app_backfill *b)
+{
+	return &b->err;
+}
+
+void app_backfill_free(struct app_backfill *b)
+{
+	if (!b)
+		return;
+	if (b->ticket) {
+		b->ticket->b = NULL;
+		log_warn("backfill", "stopped before Daraja answered; nothing was recorded");
+	}
+	free(b);
+}
+
+/* ---- one receipt, through Transaction Status ------------------------------------------ */
+
+/* "254712345678 - Jane Doe" -> msisdn, name. */
+static void split_party(const char *party, char *msisdn, size_t msz, char *name, size_t nsz)
+{
+	const char *dash = strstr(party, " - ");
+	size_t n = dash ? (size_t)(dash - party) : strlen(party);
+	msisdn[0] = name[0] = '\0';
+	if (n < msz) {
+		memcpy(msisdn, party, n);
+		msisdn[n] = '\0';
+	}
+	if (!str_is_digits(msisdn))
+		msisdn[0] = '\0';
+	if (dash)
+		str_copy(name, nsz, dash + 3);
+}
+
+static bool party_is(const char *party, const char *shortcode)
+{
+	size_t n = strlen(shortcode);
+	return n && strncmp(party, shortcode, n) == 0 && (party[n] == '\0' || party[n] == ' ');
+}
+
+enum pos_status app_receipt_record(struct app *a, int64_t status_txn_id, const char *receipt,
+                                   struct store_txn *out, bool *is_new, struct pos_err *err)
+{
+	const struct config *cfg = app_config(a);
+	struct daraja_status_result r;
+	enum pos_status rc = app_status_result(a, status_txn_id, &r, err);
+	if (is_new)
+		*is_new = false;
+	if (rc != POS_OK)
+		return rc;
+	if (!str_eq(r.common.result_code.text, "0"))
+		return pos_err_set(err, POS_E_NOT_FOUND, "receipt",
+		                   "M-Pesa does not know receipt %s (%s: %s)", receipt,
+		                   r.common.result_code.text, r.common.result_desc);
+	bool to_us = party_is(r.credit_party_name, cfg->daraja.business_shortcode) ||
+	             (cfg->daraja.till_number[0] &&
+	              party_is(r.credit_party_name, cfg->daraja.till_number));
+	if (!to_us)
+		return pos_err_set(err, POS_E_INVALID, "receipt",
+		                   "receipt %s is not a payment to shortcode %s (it credited \"%s\")",
+		                   receipt, cfg->daraja.business_shortcode, r.credit_party_name);
+	if (!str_eq_nocase(r.transaction_status, "Completed"))
+		return pos_err_set(err, POS_E_INVALID, "receipt",
+		                   "receipt %s is %s, not a completed payment", receipt,
+		                   r.transaction_status[0] ? r.transaction_status : "of unknown status");
+	if (!r.amount.present || r.amount.minor <= 0)
+		return pos_err_set(err, POS_E_INVALID, "receipt",
+		                   "M-Pesa's answer about %s carries no amount", receipt);
+	char msisdn[32], name[128], why[400];
+	split_party(r.debit_party_name, msisdn, sizeof msisdn, name, sizeof name);
+	struct found_payment fp = {
+		.source = "status",
+		.receipt = receipt,
+		.amount_minor = r.amount.minor,
+		.msisdn = msisdn,
+		.name = name,
+		.reference = "",
+		.when = r.finalised.text,
+		.type = r.reason_type,
+	};
+	int got = record_payment(a, &fp, why, sizeof why);
+	if (got == 3)
+		return pos_err_set(err, POS_E_CONFLICT, "receipt", "%s", why);
+	if (is_new)
+		*is_new = got == 0;
+	return store_txn_find(app_store(a), STORE_KEY_RECEIPT, receipt, out, err);
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Missed C2B payments: `mpesa-pos reconcile --c2b` backfills through Pull
+# Transactions (every page, de-duplicated by receipt, recorded like a
+# confirmation from source "pull"; "no records" told apart from "not
+# provisioned"), and `reconcile --receipt` records one payment found by
+# Transaction Status. The payments are made through the simulator's admin
+# API with their confirmations dropped.
+. "$(dirname "$0")/flows_lib.sh"
+fl_setup --pull-page-size 2
+sim_faults '{"c2b":{"callback_drop":1}}'
+
+# pay AMOUNT REF: a customer pays the till's paybill; prints the receipt.
+pay() {
+  curl -s -X POST "$SIM_URL/__sim/c2b/pay" -H 'Content-Type: application/json' \
+    -d "{\"msisdn\":\"254712345678\",\"amount\":$1,\"bill_ref\":\"$2\",\"shortcode\":\"174379\",\"type\":\"paybill\"}" |
+    jq -r .TransID
+}
+c2b_rows() { sql "select count(*) from txn where kind = 'c2b'"; }
+
+# ---- before the shortcode is registered for Pull ---------------------------------------------------
+P0=$(pay 100 INV-0)
+pos reconcile --c2b
+is "$RC/$(j .answer)" "0/no_records" "not registered, nothing in the ledger: Daraja's 1001 read as no records, exit 0"
+like "$ERR" "no C2B payments in this window.*registered for Pull" "... the message says so, and what else it can mean"
+as 1001 1111 charge --phone 0708374149 --amount 10 --wait
+is "$RC" 0 "a charge paid (in the ledger with its receipt)"
+STK_RECEIPT=$(j .receipt)
+pos reconcile --c2b
+is "$RC/$(j .answer)" "78/not_provisioned" "1001 although the ledger holds a payment in the window: not provisioned, exit 78"
+like "$ERR" "not provisioned or not registered for Pull Transactions" "... told apart in the message"
+is "$(c2b_rows)" 0 "... and nothing recorded"
+
+# ---- registered: every page, de-duplicated ----------------------------------------------------------
+TOKEN=$(curl -s -u sim-consumer-key:sim-consumer-secret "$SIM_URL/oauth/v1/generate?grant_type=client_credentials" | jq -r .access_token)
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  "$SIM_URL/pulltransactions/v1/register" \
+  -d '{"ShortCode":"174379","RequestType":"Pull","NominatedNumber":"254708374149","CallBackURL":"http://127.0.0.1:1/pull"}'
+for i in 1 2 3 4; do pay $((100 + i)) "INV-$i" >/dev/null; done
+is "$(sim_get '/__sim/callbacks?limit=1000' | jq '[.callbacks[] | select(.kind == "confirmation" and .fault != "dropped")] | length')" 0 \
+  "the simulator dropped every C2B confirmation"
+pos reconcile --c2b
+is "$RC/$(j .answer)" "0/records" "registered: Pull lists the payments, exit 0"
+is "$(j .listed)/$(j .recorded)/$(j .known)" "6/5/1" "... 6 listed: the 5 missed payments recorded, the paid charge known"
+[[ $(j .pages) -ge 3 ]] && ok "... over $(j .pages) pages of 2" || not_ok "... over every page" "pages: $(j .pages)"
+is "$(c2b_rows)" 5 "... 5 C2B payments in the ledger"
+is "$(sql "select state || ' ' || amount_minor from txn where receipt = '$P0'")" "completed 10000" \
+  "... each completed with its amount (the first: KES 100)"
+is "$(sql "select count(*) from callback where source = 'pull' and route = 'c2b/confirmation'")" 5 \
+  "... each archived as a confirmation from source pull"
+is "$(sql "select count(*) from outbox where event like '%c2b%'")" 5 "... each with its event, as a confirmation has"
+is "$(sql "select count(*) from txn where receipt = '$STK_RECEIPT'")" 1 "... and the charge's payment not recorded twice"
+pos reconcile --c2b
+is "$RC/$(j .recorded)/$(j .known)" "0/0/6" "run again: nothing new recorded, all 6 known"
+is "$(c2b_rows)" 5 "... the ledger unchanged"
+pos reconcile --c2b --since 2001-13-01
+is "$RC" 64 "--since that is not a date: exit 64"
+
+sim_faults '{"c2b":{"no_product":1}}'
+pos reconcile --c2b
+is "$RC/$(j .answer)" "78/not_subscribed" "an app without Pull Transactions: exit 78, not_subscribed"
+sim_faults '{"c2b":{"no_product":0}}'
+
+# ---- one receipt, through Transaction Status ---------------------------------------------------------
+P9=$(pay 250 INV-9)
+as 1001 1111 reconcile --receipt "$P9"
+is "$RC/$(j .kind)/$(j .state)/$(j .receipt)" "0/c2b/completed/$P9" \
+  "reconcile --receipt: a payment the customer shows, found by Transaction Status and recorded"
+like "$ERR" "found by Transaction Status and recorded" "... says so"
+is "$(sql "select amount_minor from txn where receipt = '$P9' and kind = 'c2b'")" 25000 "... with its amount"
+is "$(sql "select count(*) from callback where source = 'status' and route = 'c2b/confirmation'")" 1 \
+  "... archived from source status"
+as 1001 1111 reconcile --receipt "$P9"
+is "$RC/$(sql "select count(*) from txn where receipt = '$P9'")" "0/1" "again: already in the ledger, not recorded twice"
+as 1001 1111 reconcile --receipt UKA0000000
+is "$RC" 64 "a receipt M-Pesa does not know: exit 64"
+as 1002 2222 reconcile --receipt "$(pay 30 INV-10)"
+is "$RC" 77 "a cashier may not look receipts up: exit 77"
+
+t_done
