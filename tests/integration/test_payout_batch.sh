@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Bulk payouts from the shell (`mpesa-pos payout-batch`) against daraja-sim:
+# a file with bad rows is refused line by line with nothing recorded; a dry
+# run checks only; a good batch is recorded whole before anything is sent,
+# every row paid once under its own OriginatorConversationID, at most
+# [limits] b2c_per_minute, the report written; the approval limit needs a
+# second supervisor; a cashier is refused; --resume of a finished batch sends
+# nothing more.
+. "$(dirname "$0")/flows_lib.sh"
+FL_EXTRA=$'[limits]\nb2c_per_minute = 3'
+fl_setup
+B2C=/mpesa/b2c/v3/paymentrequest
+b2c_count() { sim_get "/__sim/requests?path=$B2C&limit=10000" | jq '[.requests[] | select(.accepted)] | length'; }
+
+# ---- a file with bad rows --------------------------------------------------------------------
+cat >"$T/bad.csv" <<'CSV'
+phone,amount,name,remarks
+0708000101,100,Amina Otieno,June stipend
+0712,100,Short Number,
+0708000103,10.50,Cents Row,
+0708000104,150000,Too Much,
+0708000101,100,Amina Again,
+CSV
+as 1001 1111 payout-batch "$T/bad.csv"
+is "$RC" 64 "a file with bad rows: exit 64"
+is "$(j '.problems | map(.line) | join(",")')" "3,4,5,6" "every bad row is listed by its line"
+like "$(j '.problems[0].reason')" '^line 3: phone' "... a bad phone"
+like "$(j '.problems[1].reason')" '^line 4: amount: .*(cents|whole)' "... a fraction"
+like "$(j '.problems[2].reason')" '^line 5: amount' "... over the limit"
+like "$(j '.problems[3].reason')" '^line 6: .*line 2' "... a duplicate of line 2"
+like "$ERR" 'line 5: amount' "... and on stderr"
+is "$(sql 'select count(*) from batch')/$(sql "select count(*) from txn where kind='b2c'")/$(b2c_count)" "0/0/0" \
+  "nothing recorded, nothing sent"
+
+# ---- a dry run -----------------------------------------------------------------------------------
+cat >"$T/good.csv" <<'CSV'
+0708000201,100,Baraka Mwangi,Stipend
+0708000202,200,Chebet Kiprop,
+0708000203,300,,Refund
+0708000204,400,Dalia Hassan,
+0708000205,500,Esther Njeri,
+0708000206,600,Faith Wanjiru,
+0708000207,700,Gitau Kamau,
+0708000208,800,Halima Ali,
+CSV
+pos payout-batch "$T/good.csv" --dry-run
+is "$RC/$(j .rows)/$(j .total)/$(j .bad_rows)" "0/8/3600/0" "--dry-run: 8 good rows, KES 3,600, exit 0"
+is "$(sql 'select count(*) from batch')" 0 "... nothing recorded"
+
+# ---- a cashier ------------------------------------------------------------------------------------
+as 1002 2222 payout-batch "$T/good.csv"
+is "$RC" 77 "a cashier cannot run a bulk payout: exit 77"
+is "$(sql "select count(*) from audit where action='denied' and subject='payout.batch'")" 1 "... audited"
+
+# ---- a good batch, at 3 a minute, stopped, then resumed ------------------------------------------
+as 1001 1111 payout-batch "$T/good.csv" --command SalaryPayment --report-dir "$T" --timeout 5
+BATCH=$(j .batch)
+is "$RC/$(j .status)/$(j .not_sent)" "20/running/5" \
+  "b2c_per_minute = 3: after 5 s, 3 rows sent, 5 waiting, the batch still running (exit 20)"
+is "$(b2c_count)" 3 "... the simulator received exactly 3"
+is "$(sql "select count(*) from txn where batch_id=$BATCH")" 8 "... every row was recorded before any was sent"
+is "$(sql "select count(*) from txn t join timeline l on l.txn_id = t.id where t.batch_id=$BATCH and l.what='request' and l.at < (select max(created_at) from txn where batch_id=$BATCH)")" 0 \
+  "... no request before the last row was recorded"
+is "$(sql "select status from batch where id=$BATCH")" running "... the ledger says running"
+is "$(sql "select count(*) from txn where batch_id=$BATCH and state='created'")" 5 "... 5 rows still created (never sent)"
+
+sed 's/^b2c_per_minute = 3$/b2c_per_minute = 1000/' "$CONF" >"$T/fast.conf"; chmod 600 "$T/fast.conf"
+CONF0=$CONF; CONF=$T/fast.conf
+as 1001 1111 payout-batch --resume --report-dir "$T" --timeout 60
+CONF=$CONF0
+is "$RC/$(j .status)/$(j .paid)/$(j .batch)" "0/done/8/$BATCH" "--resume (every running batch) finishes it: 8 paid, exit 0"
+is "$(sql "select status from batch where id=$BATCH")" done "... the batch is done in the ledger"
+is "$(sql "select count(*) from txn where batch_id=$BATCH and state='completed' and receipt is not null")" 8 \
+  "... each row a completed payout with its receipt"
+dups=$(sim_get "/__sim/requests?path=$B2C&limit=10000" |
+  jq '[.requests[] | select(.accepted) | .fields.OriginatorConversationID] | group_by(.) | map(select(length>1)) | length')
+is "$(b2c_count)/$dups" "8/0" "the simulator received 8 payouts, none twice"
+paid=$(sim_get "/__sim/requests?path=$B2C&limit=10000" | jq -r '[.requests[] | select(.accepted) | .fields.PartyB] | sort | join(" ")')
+is "$paid" "254708000201 254708000202 254708000203 254708000204 254708000205 254708000206 254708000207 254708000208" \
+  "... one to each recipient"
+is "$(sim_get "/__sim/requests?path=$B2C&limit=1" | jq -r '.requests[0].fields.CommandID')" SalaryPayment "... as SalaryPayment"
+REP=$T/batch-$BATCH-report.csv
+is "$(j .report_csv)" "$REP" "the report's CSV is named"
+is "$(tail -n +2 "$REP" | cut -d, -f5 | sort | uniq -c | tr -s ' ')" " 8 paid" "... every row in it, paid"
+like "$(cat "$T/batch-$BATCH-report.txt")" 'No row is unresolved' "... and the text report says none is unresolved"
+is "$(sql "select count(*) from audit where action in ('payout.batch','payout.batch.run','payout.batch.resume','payout.batch.done') and subject='batch $BATCH'")" 4 \
+  "recorded, run, resumed and done are audited"
+as 1001 1111 payout-batch --resume "$BATCH"
+is "$(j .error.field)/$(b2c_count)" "batch/8" "--resume of a finished batch is refused and sends nothing more"
+
+# ---- above the approval limit ----------------------------------------------------------------------
+cat >"$T/big.csv" <<'CSV'
+0708000301,30000,Big One,
+0708000302,30000,Big Two,
+CSV
+as 1001 1111 payout-batch "$T/big.csv"
+is "$RC/$(j .error.field)" "77/approver" "a batch above approval_above without an approver: exit 77"
+is "$(sql "select count(*) from batch")" 1 "... nothing recorded"
+OUT=$("$POS" payout-batch "$T/big.csv" --config "$CONF" --operator 1001 --pin-fd 3 3<<<1111 \
+      --approver 1003 --approver-pin-fd 4 4<<<3333 --report-dir "$T" 2>/dev/null); RC=$?
+B2=$(j .batch)
+is "$RC/$(j .paid)" "0/2" "with a second supervisor it is paid"
+is "$(sql "select approved_by from batch where id=$B2")" 1003 "... the approver recorded on the batch"
+is "$(b2c_count)" 10 "... two more payouts"
+t_done
