@@ -1,16 +1,9 @@
 /* app/app.c: open and close what one process needs. */
 #include "app/app_int.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "base/str.h"
@@ -26,6 +19,23 @@ struct app {
 	struct listener *listener;
 	struct daraja *daraja;
 	struct app_req *reqs;     /* requests in flight (app_int.h) */
+	struct app_clock clock;   /* the flows' clock (timing.c) */
+	struct {
+		int64_t txn_id, mono;
+	} stk_asked[16];          /* the latest STK queries, oldest overwritten */
+	unsigned stk_asked_next;
+	/* Reaching Daraja (app_daraja_reachable) and the probe that finds out. */
+	struct {
+		enum app_reach state;     /* from the last result */
+		int64_t since_ms;
+		char why[POS_ERR_MSG_MAX];
+		enum app_reach shown;     /* as last reported, for the serial */
+		enum daraja_breaker_state shown_breaker;
+		unsigned serial;
+	} reach;
+	struct app_loop *probe_loop;
+	uint64_t probe_timer;
+	struct app_req *probe_req;
 	char secret[STORE_SECRET_HEX_LEN + 1];
 };
 
@@ -123,57 +133,6 @@ fail:
 	return st;
 }
 
-/*
- * CivetWeb's accept thread polls its listening socket with a 2 s timeout and
- * looks at the stop flag only between polls, so mg_stop() takes up to 2 s.
- * While listener_stop() runs, a helper connects to our own port every 20 ms:
- * the poll returns, the thread sees the flag and ends at once. (Until the
- * listener does this itself.)
- */
-struct poker {
-	struct sockaddr_in addr;
-	atomic_bool done;
-};
-
-static void *poke(void *arg)
-{
-	struct poker *p = arg;
-	for (int i = 0; i < 150 && !atomic_load(&p->done); i++) {
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd < 0)
-			continue;
-		(void)connect(fd, (const struct sockaddr *)&p->addr, sizeof p->addr);
-		close(fd);
-	}
-	return NULL;
-}
-
-static void stop_listener(struct listener *l)
-{
-	struct poker p;
-	pthread_t th;
-	char host[64] = "";
-	const char *url = l ? listener_local_url(l) : NULL;
-	memset(&p, 0, sizeof p);
-	atomic_init(&p.done, false);
-	p.addr.sin_family = AF_INET;
-	p.addr.sin_port = htons((uint16_t)(l ? listener_port(l) : 0));
-	if (url && str_starts_with(url, "http://"))
-		str_copyn(host, sizeof host, url + 7, strcspn(url + 7, ":"));
-	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
-		str_copy(host, sizeof host, "127.0.0.1");
-	bool helper = l && listener_port(l) > 0 &&
-	              inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
-	              pthread_create(&th, NULL, poke, &p) == 0;
-	listener_stop(l);
-	if (helper) {
-		atomic_store(&p.done, true);
-		pthread_join(th, NULL);
-	}
-}
-
 void app_close(struct app *a)
 {
 	if (!a)
@@ -181,13 +140,40 @@ void app_close(struct app *a)
 	daraja_free(a->daraja); /* drops pending completions: free their records */
 	while (a->reqs)
 		app_req_free(a->reqs);
-	stop_listener(a->listener); /* in-flight callbacks finish first */
+	listener_stop(a->listener); /* in-flight callbacks finish first */
 	store_writer_close(a->writer);
 	ingest_free(a->ingest);
 	store_close(a->st);
 	wake_free(a->wake);
 	crypto_wipe(a->secret, sizeof a->secret);
 	free(a);
+}
+
+int64_t app_now_ms(struct app *a)
+{
+	return app_clock_now(&a->clock);
+}
+
+int64_t app_stk_last_query(struct app *a, int64_t txn_id)
+{
+	int64_t last = 0;
+	for (size_t i = 0; i < sizeof a->stk_asked / sizeof a->stk_asked[0]; i++)
+		if (a->stk_asked[i].txn_id == txn_id && a->stk_asked[i].mono > last)
+			last = a->stk_asked[i].mono;
+	return last;
+}
+
+void app_stk_queried(struct app *a, int64_t txn_id)
+{
+	size_t n = sizeof a->stk_asked / sizeof a->stk_asked[0];
+	size_t slot = n;
+	for (size_t i = 0; i < n && slot == n; i++)
+		if (a->stk_asked[i].txn_id == txn_id)
+			slot = i; /* one entry per transaction */
+	if (slot == n)
+		slot = a->stk_asked_next++ % n;
+	a->stk_asked[slot].txn_id = txn_id;
+	a->stk_asked[slot].mono = app_mono_ms();
 }
 
 const struct config *app_config(const struct app *a)
@@ -272,6 +258,125 @@ struct daraja *app_daraja(struct app *a, struct pos_err *err)
 struct daraja *app_daraja_if_open(struct app *a)
 {
 	return a->daraja;
+}
+
+/* ---- reaching Daraja ------------------------------------------------------------- */
+
+static void reach_set(struct app *a, enum app_reach st, const struct pos_err *why)
+{
+	a->reach.state = st;
+	a->reach.since_ms = app_now_ms(a);
+	a->reach.why[0] = '\0';
+	if (why && st != APP_REACH_UP) {
+		char msg[POS_ERR_MSG_MAX + POS_ERR_HINT_MAX + POS_ERR_FIELD_MAX + 8];
+		str_copy(a->reach.why, sizeof a->reach.why, pos_err_format(why, msg, sizeof msg));
+	}
+}
+
+void app_note_result(struct app *a, const struct daraja_result *res)
+{
+	bool sign_in = res->api == DARAJA_API_OAUTH;
+	switch (res->cls) {
+	case DARAJA_OK:
+	case DARAJA_PENDING:
+		reach_set(a, APP_REACH_UP, NULL);
+		break;
+	case DARAJA_REFUSED:
+		/* Daraja answered; but a refused sign-in (credentials) stops every
+		 * request as surely as a cable cut. */
+		if (sign_in || res->err.code == POS_E_CONFIG)
+			reach_set(a, APP_REACH_DOWN, &res->err);
+		else
+			reach_set(a, APP_REACH_UP, NULL);
+		break;
+	case DARAJA_UNREACHABLE:
+	case DARAJA_BREAKER_OPEN:
+		reach_set(a, APP_REACH_DOWN, &res->err);
+		break;
+	case DARAJA_UNKNOWN:
+		/* A request that may have reached Daraja says little, except a
+		 * sign-in that did not come back. */
+		if (sign_in)
+			reach_set(a, APP_REACH_DOWN, &res->err);
+		break;
+	default: /* our own rate limit: nothing learned */
+		break;
+	}
+}
+
+bool app_daraja_reachable(struct app *a, struct app_reach_info *out)
+{
+	enum daraja_breaker_state br = a->daraja ? daraja_breaker_state(a->daraja)
+	                                         : DARAJA_CIRCUIT_CLOSED;
+	enum app_reach st = br == DARAJA_CIRCUIT_OPEN ? APP_REACH_BREAKER : a->reach.state;
+	if (st != a->reach.shown || br != a->reach.shown_breaker) {
+		a->reach.shown = st;
+		a->reach.shown_breaker = br;
+		a->reach.serial++;
+	}
+	if (out) {
+		out->state = st;
+		out->breaker = br;
+		out->since_ms = a->reach.since_ms;
+		out->serial = a->reach.serial;
+		str_copy(out->why, sizeof out->why, a->reach.why);
+	}
+	return st != APP_REACH_DOWN && st != APP_REACH_BREAKER;
+}
+
+/* The probe: a token fetch (never a money request) at start and then, while
+ * Daraja cannot be reached, every PROBE_EVERY_MS. An open breaker answers it
+ * locally until its pause ends, so Daraja sees at most one sign-in per
+ * PROBE_EVERY_MS from a till that cannot reach it. */
+enum { PROBE_EVERY_MS = 5000 };
+
+static void on_probe(void *user, struct daraja_result *res)
+{
+	struct app_req *r = user;
+	struct app *a = r->app;
+	app_note_result(a, res);
+	if (a->probe_req == r)
+		a->probe_req = NULL;
+	app_req_free(r);
+}
+
+static void probe(void *user)
+{
+	struct app *a = user;
+	a->probe_timer = app_loop_timer(a->probe_loop, PROBE_EVERY_MS, probe, a);
+	if (a->probe_req || (app_daraja_reachable(a, NULL) && a->reach.state == APP_REACH_UP))
+		return; /* out already, or nothing to find out */
+	struct pos_err e;
+	pos_err_clear(&e);
+	struct daraja *d = app_daraja(a, &e);
+	struct app_req *r = d ? app_req_new(a, NULL, 0, DARAJA_API_OAUTH) : NULL;
+	if (d && !r)
+		return;
+	if (!d || daraja_oauth(d, on_probe, r, NULL, &e) != POS_OK) {
+		app_req_free(r);
+		reach_set(a, APP_REACH_DOWN, &e);
+		return;
+	}
+	a->probe_req = r;
+}
+
+void app_daraja_probe_start(struct app_loop *l)
+{
+	struct app *a = app_loop_app(l);
+	if (a->probe_loop)
+		app_loop_cancel(a->probe_loop, a->probe_timer);
+	a->probe_loop = l;
+	a->probe_timer = app_loop_timer(l, 0, probe, a);
+}
+
+void app_daraja_probe_stop(struct app_loop *l)
+{
+	struct app *a = app_loop_app(l);
+	if (a->probe_loop != l)
+		return;
+	app_loop_cancel(l, a->probe_timer);
+	a->probe_loop = NULL;
+	a->probe_timer = 0;
 }
 
 static bool url_is_local(const char *u)

@@ -70,6 +70,31 @@ struct daraja *app_daraja(struct app *a, struct pos_err *err);
 /* The client if it was already made, else NULL (never makes one). */
 struct daraja *app_daraja_if_open(struct app *a);
 
+/*
+ * Can requests reach Daraja now? Judged from the client's breaker and the
+ * last results of this process's requests (any API; a token fetch counts):
+ * an answer from Daraja (even a refusal of the request) says reachable; a
+ * connection that failed, or a sign-in (token) that failed or was refused,
+ * says not. Nothing is sent by asking; app_daraja_probe_start()
+ * (app/loop.h) finds out before anyone charges.
+ */
+enum app_reach {
+	APP_REACH_UNTRIED,    /* nothing has been asked of Daraja yet */
+	APP_REACH_UP,         /* Daraja answered the last request */
+	APP_REACH_DOWN,       /* the last request could not get through */
+	APP_REACH_BREAKER,    /* the breaker is open: requests are paused */
+};
+struct app_reach_info {
+	enum app_reach state;
+	enum daraja_breaker_state breaker;
+	int64_t since_ms;             /* wall clock of the last result; 0: none */
+	unsigned serial;              /* changes whenever state or breaker does */
+	char why[POS_ERR_MSG_MAX];    /* the last failure, for a person ("" if up) */
+};
+/* False when Daraja cannot be reached now (DOWN or BREAKER); out (may be
+ * NULL) gets the details. */
+bool app_daraja_reachable(struct app *a, struct app_reach_info *out);
+
 /* True when [listener] public_url names this machine (a loopback host), so
  * a listener started here receives what Daraja posts to it. */
 bool app_public_url_is_local(const struct app *a);

@@ -38,6 +38,8 @@ enum pos_status app_reply_url(struct app *a, enum listener_route route,
 /* True when results posted to app_reply_url() can reach a listener: a
  * public_url is set, or the backend is the local simulator. */
 bool app_results_reachable(const struct app *a);
+/* What a finished request says about reaching Daraja (app_daraja_reachable). */
+void app_note_result(struct app *a, const struct daraja_result *res);
 
 /* Requests in flight, owned by the app so that app_close() frees those whose
  * completion never comes (daraja_free() drops them). */
@@ -53,20 +55,43 @@ struct app_req *app_req_new(struct app *a, struct app_flow *f, int64_t txn_id,
                             enum daraja_api api);
 void app_req_free(struct app_req *r);
 
-/* ---- timing (from [daraja]) ------------------------------------------------- */
+/* ---- the clock and the timings (timing.c) ------------------------------------ */
 
+/* Monotonic milliseconds: intervals this process measures itself. */
+int64_t app_mono_ms(void);
+/* Unix milliseconds for comparing with the ledger's times: the base clock,
+ * carried forward by the monotonic clock while it stands still (pinned in
+ * tests) or after it stepped back (timing.c says why). */
+int64_t app_now_ms(struct app *a);
+struct app_clock {
+	int64_t last;             /* the last time given */
+	int64_t last_mono;        /* the monotonic clock then (0: never asked) */
+};
+int64_t app_clock_now(struct app_clock *c);
+
+/* The least spacing of STK queries about one transaction in this process,
+ * whoever asks: when the last was sent (monotonic ms, 0 if none known), and
+ * record one sent now. */
+int64_t app_stk_last_query(struct app *a, int64_t txn_id);
+void app_stk_queried(struct app *a, int64_t txn_id);
+
+enum { FLOW_STATUS_QUERIES_MAX = 8 };
+
+/* Every wait of the flows, set in one place (timing.c, with the reasons). */
 struct flow_timing {
 	int64_t prompt_ms;        /* [daraja] stk_prompt_seconds */
 	int64_t margin_ms;        /* after the prompt: certainly expired */
 	int64_t query_first_ms;   /* first STK query after the push */
+	int64_t query_min_gap_ms; /* least spacing of STK queries about one charge */
 	int64_t query_cap_ms;     /* longest wait between STK queries */
 	int64_t receipt_grace_ms; /* query said paid: wait for the callback's receipt */
 	int64_t created_stale_ms; /* `created` this old: its process is gone */
 	int64_t sent_stale_ms;    /* `sent` this old: its answer never came */
-	int64_t result_wait_ms;   /* B2C/reversal awaiting: first status query */
-	int64_t unknown_first_ms; /* B2C/reversal unknown: first status query */
-	int64_t status_first_backoff_ms, status_max_backoff_ms;
-	int status_max_queries;   /* then unresolved */
+	/* B2C/reversal without a result: Transaction Status at these times
+	 * after the send ([daraja] status_give_up_after is the last), then
+	 * unresolved once the last query's answer has had child_wait_ms. */
+	int64_t status_at_ms[FLOW_STATUS_QUERIES_MAX];
+	int status_queries;
 	int64_t child_wait_ms;    /* how long a status query's result is awaited */
 	int64_t query_expire_ms;  /* status/balance query without result: failed */
 };
@@ -99,8 +124,8 @@ struct app_flow {
 	uint64_t watch;
 	int64_t child_id;         /* a status query sent for this transaction */
 	int64_t success_seen_ms;  /* STK query said paid; waiting for the receipt */
-	int64_t last_query_ms;    /* wall clock of this flow's last STK query */
-	int64_t next_query_ms;    /* and when it means to ask again */
+	int64_t last_query_ms;    /* app_now_ms() of this flow's last STK query */
+	int64_t next_query_mono;  /* when it means to ask again (monotonic) */
 	uint64_t notify_timer;    /* the owner is told on the next turn */
 	int64_t started_ms;       /* monotonic */
 	char note[200];           /* what is happening now, for a screen */
@@ -148,12 +173,18 @@ void flow_fail_unsent(struct app *a, struct store_txn *t, const char *code,
 void flow_audit(struct app *a, int64_t operator_id, const char *action,
                 const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The operator may do act (role_check); a refusal is audited. POS_E_DENIED
+ * without a signed-in operator. */
+enum pos_status flow_check_role(struct app *a, const struct app_operator *op,
+                                enum role_action act, struct pos_err *err);
 /* Add an outbox event no change of state writes (sign-in, the breaker):
  * values[] indexed by enum event_field (NULL = not known). */
 void app_emit(struct app *a, enum event_type ev,
               const char *const values[EVENT_FIELD_COUNT]);
-/* Resolver completions run for whoever owns the request. */
-void flow_req_done_common(struct app_req *r, struct app_flow **f);
+/* Resolver completions run for whoever owns the request (and tell
+ * app_note_result what Daraja's answer says about reaching it). */
+void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
+                          struct app_flow **f);
 
 /* ---- per-kind resolvers ------------------------------------------------------ */
 

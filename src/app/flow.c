@@ -7,29 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "bus/bus.h"
-
-void flow_timing_of(const struct config *cfg, struct flow_timing *t)
-{
-	memset(t, 0, sizeof *t);
-	t->prompt_ms = cfg->daraja.stk_prompt_seconds * 1000;
-	t->margin_ms = t->prompt_ms / 2 > 5000 ? t->prompt_ms / 2 : 5000;
-	t->query_first_ms = 3000;
-	t->query_cap_ms = 15000;
-	t->receipt_grace_ms = 3000;
-	t->created_stale_ms = 60000;
-	t->sent_stale_ms = cfg->daraja.timeout * 1000 + 30000;
-	t->result_wait_ms = 60000;
-	t->unknown_first_ms = 10000;
-	t->status_first_backoff_ms = 30000;
-	t->status_max_backoff_ms = 600000;
-	t->status_max_queries = 8;
-	t->child_wait_ms = 60000;
-	t->query_expire_ms = 300000;
-}
 
 /* ---- lifecycle ----------------------------------------------------------------- */
 
@@ -50,7 +30,7 @@ enum pos_status flow_new(struct app_loop *l, enum app_flow_kind fk,
 		f->op = *op;
 	f->fn = fn;
 	f->user = user;
-	f->started_ms = clock_mono_ms();
+	f->started_ms = app_mono_ms();
 	flow_timing_of(app_config(f->app), &f->tm);
 	pos_err_clear(&f->err);
 	*out = f;
@@ -204,8 +184,10 @@ void flow_step(struct app_flow *f)
 
 /* ---- requests in flight --------------------------------------------------------- */
 
-void flow_req_done_common(struct app_req *r, struct app_flow **f)
+void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
+                          struct app_flow **f)
 {
+	app_note_result(r->app, res);
 	*f = r->flow;
 	if (*f)
 		(*f)->req = NULL;
@@ -263,6 +245,19 @@ void flow_audit(struct app *a, int64_t operator_id, const char *action,
 		log_error("audit", "%s %s by %lld NOT written: %s", action, subject,
 		          (long long)operator_id, pos_err_format(&e, msg, sizeof msg));
 	}
+}
+
+enum pos_status flow_check_role(struct app *a, const struct app_operator *op,
+                                enum role_action act, struct pos_err *err)
+{
+	if (!op || op->id <= 0)
+		return pos_err_set(err, POS_E_DENIED, "operator",
+		                   "this needs a signed-in operator");
+	enum pos_status rc = role_check(op->role, act, err);
+	if (rc != POS_OK)
+		flow_audit(a, op->id, "denied", role_action_name(act), "%s (%s) tried to %s",
+		           op->name, role_name(op->role), role_action_label(act));
+	return rc;
 }
 
 void app_emit(struct app *a, enum event_type ev,
@@ -412,7 +407,7 @@ int64_t app_flow_prompt_left_s(const struct app_flow *f)
 	if (!f->have_txn || f->txn.kind != TXN_KIND_STK || !f->txn.deadline_at ||
 	    txn_state_is_terminal(f->txn.state))
 		return -1;
-	int64_t left = f->txn.deadline_at - clock_now_ms();
+	int64_t left = f->txn.deadline_at - app_now_ms(f->app);
 	return left > 0 ? (left + 999) / 1000 : 0;
 }
 

@@ -138,6 +138,27 @@ const struct pos_err *app_flow_error(const struct app_flow *f);
 int64_t app_flow_prompt_left_s(const struct app_flow *f);
 void app_flow_free(struct app_flow *f);
 
+/* ---- a sale paid by other means ---------------------------------------------- */
+
+/*
+ * A sale the customer paid in cash (or by card...) while M-Pesa could not be
+ * used: no request to Daraja, no loop. Checks the role (ROLE_ACT_CHARGE) and
+ * the fields, records it completed at once (kind cash, which History and
+ * the day-end report show as such; its outbox event is
+ * mpesa.sale.cash_recorded) and writes the audit log. Text exactly as typed.
+ * out (may be NULL) receives the transaction. Errors name the field.
+ */
+struct app_cash_req {
+	const char *amount;       /* whole shillings: "1,000", "KES 150" */
+	const char *phone;        /* NULL/"": none; else checked like a charge's */
+	const char *account_ref;  /* NULL/"": none */
+	const char *description;  /* NULL/"": none */
+	const char *means;        /* NULL/"": "cash"; a short word ("card") */
+};
+enum pos_status app_cash_record(struct app *a, const struct app_operator *op,
+                                const struct app_cash_req *rq, struct store_txn *out,
+                                struct pos_err *err);
+
 /* ---- outcomes --------------------------------------------------------------- */
 
 /* The command line's exit code for a transaction's state (docs/cli.md):

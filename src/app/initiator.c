@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/phone.h"
@@ -20,7 +19,7 @@ static void on_sent(void *user, struct daraja_result *res)
 {
 	struct app_req *r = user;
 	struct app_flow *f;
-	flow_req_done_common(r, &f);
+	flow_req_done_common(r, res, &f);
 	flow_apply_send(r->app, r->txn_id, res);
 	app_req_free(r);
 	if (!f)
@@ -30,10 +29,10 @@ static void on_sent(void *user, struct daraja_result *res)
 	flow_reload(f);
 	if (f->txn.state == TXN_AWAITING) {
 		flow_set_note(f, "accepted by M-Pesa: waiting for the result");
-		flow_follow(f, f->tm.result_wait_ms);
+		flow_follow(f, f->tm.status_at_ms[0]);
 	} else if (f->txn.state == TXN_UNKNOWN) {
 		flow_set_note(f, "the answer was lost: waiting for M-Pesa's result");
-		flow_follow(f, f->tm.unknown_first_ms);
+		flow_follow(f, f->tm.status_at_ms[0]);
 	} else {
 		flow_finish(f);
 	}
@@ -129,7 +128,7 @@ static void on_status_sent(void *user, struct daraja_result *res)
 {
 	struct app_req *r = user;
 	struct app_flow *f;
-	flow_req_done_common(r, &f);
+	flow_req_done_common(r, res, &f);
 	flow_apply_send(r->app, r->txn_id, res);
 	app_req_free(r);
 	if (!f)
@@ -355,12 +354,14 @@ static void wait_or_leave(struct app_flow *f, int64_t delay_ms)
 	flow_schedule(f, delay_ms);
 }
 
-static int64_t status_backoff(const struct app_flow *f, int n)
+/* When Transaction Status query number n+1 (n made so far) is due, or, once
+ * all were made, when the last one's answer has had its time. */
+static int64_t status_due(const struct app_flow *f, const struct store_txn *t, int n)
 {
-	int64_t d = f->tm.status_first_backoff_ms;
-	for (int i = 1; i < n && d < f->tm.status_max_backoff_ms; i++)
-		d *= 2;
-	return d < f->tm.status_max_backoff_ms ? d : f->tm.status_max_backoff_ms;
+	if (n < f->tm.status_queries)
+		return t->created_at + f->tm.status_at_ms[n];
+	return t->created_at + f->tm.status_at_ms[f->tm.status_queries - 1] +
+	       f->tm.child_wait_ms;
 }
 
 static void make_unresolved(struct app_flow *f, const char *why)
@@ -378,12 +379,19 @@ void initiator_step(struct app_flow *f)
 {
 	struct app *a = f->app;
 	struct store_txn *t = &f->txn;
-	int64_t now = clock_now_ms();
+	int64_t now = app_now_ms(a);
 	int64_t age = now - t->created_at;
 	struct pos_err why;
 
 	switch (t->state) {
 	case TXN_CREATED:
+		if (t->batch_id) {
+			/* A bulk-payout row waiting its turn: its batch sends it
+			 * (app/batch.c), however long the rate limit or a pause
+			 * keeps it; a cancelled batch fails its rows itself. */
+			wait_or_leave(f, f->tm.created_stale_ms);
+			return;
+		}
 		if (age < f->tm.created_stale_ms) {
 			wait_or_leave(f, f->tm.created_stale_ms - age);
 			return;
@@ -414,9 +422,7 @@ void initiator_step(struct app_flow *f)
 
 	/* What the newest status query found, or whether it is still out. */
 	struct store_txn c;
-	int64_t last_ask = 0;
 	if (status_child_latest(a, t, &c, NULL) == POS_OK) {
-		last_ask = c.created_at;
 		f->child_id = c.id;
 		if (txn_state_is_terminal(c.state)) {
 			struct status_finding fd;
@@ -443,15 +449,13 @@ void initiator_step(struct app_flow *f)
 		return;
 	}
 	int n = t->attempts;
-	if (n >= f->tm.status_max_queries && !f->force) {
+	if (n >= f->tm.status_queries && !f->force) {
 		make_unresolved(f, "Transaction Status could not establish the outcome after "
 		                   "repeated queries: check it on the M-Pesa portal and close it");
 		flow_finish(f);
 		return;
 	}
-	int64_t due = n == 0 ? t->created_at + (t->state == TXN_AWAITING ? f->tm.result_wait_ms
-	                                                                  : f->tm.unknown_first_ms)
-	                     : (last_ask ? last_ask : t->updated_at) + status_backoff(f, n);
+	int64_t due = status_due(f, t, n);
 	if (t->next_query_at > due)
 		due = t->next_query_at;
 	if (!f->force && now < due) {
@@ -473,14 +477,16 @@ void initiator_step(struct app_flow *f)
 		}
 		receipt = orig.receipt;
 	}
-	(void)store_txn_schedule(app_store(a), t->id, n + 1,
-	                         now + status_backoff(f, n + 1), NULL);
+	int64_t next = status_due(f, t, n + 1);
+	if (next < now + f->tm.child_wait_ms)
+		next = now + f->tm.child_wait_ms; /* late, or asked for: its answer first */
+	(void)store_txn_schedule(app_store(a), t->id, n + 1, next, NULL);
 	t->attempts = n + 1;
 	struct pos_err e;
 	if (status_child_send(f, t, receipt, &e) != POS_OK) {
 		f->err = e;
 		flow_set_note(f, "could not ask M-Pesa for the status; will try again");
-		wait_or_leave(f, status_backoff(f, n + 1));
+		wait_or_leave(f, next - now);
 		return;
 	}
 	flow_set_note(f, "asking M-Pesa for the status (query %d)", n + 1);

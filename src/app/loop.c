@@ -58,6 +58,7 @@ void app_loop_free(struct app_loop *l)
 {
 	if (!l)
 		return;
+	app_daraja_probe_stop(l);
 	free(l->timers);
 	free(l->watches);
 	free(l);

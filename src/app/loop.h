@@ -74,4 +74,12 @@ bool app_loop_run(struct app_loop *l, bool (*done)(void *user), void *user,
 /* Make app_loop_run return after the current turn (from a callback). */
 void app_loop_stop(struct app_loop *l);
 
+/* Find out whether Daraja can be reached before anyone needs it (the
+ * console): fetch a token now through the non-blocking client (never a
+ * money request), and again every few seconds while app_daraja_reachable()
+ * (app/app.h) says it cannot be. app_loop_free() stops it; a token fetch
+ * still in flight is freed by app_close(). */
+void app_daraja_probe_start(struct app_loop *l);
+void app_daraja_probe_stop(struct app_loop *l);
+
 #endif

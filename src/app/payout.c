@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -31,19 +30,6 @@ static enum pos_status uuid4(char out[UUID_LEN + 1])
 	return POS_OK;
 }
 
-static enum pos_status check_role(struct app *a, const struct app_operator *op,
-                                  enum role_action act, struct pos_err *err)
-{
-	if (!op || op->id <= 0)
-		return pos_err_set(err, POS_E_DENIED, "operator",
-		                   "this needs a signed-in operator");
-	enum pos_status rc = role_check(op->role, act, err);
-	if (rc != POS_OK)
-		flow_audit(a, op->id, "denied", role_action_name(act), "%s (%s) tried to %s",
-		           op->name, role_name(op->role), role_action_label(act));
-	return rc;
-}
-
 enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *op,
                                  const struct app_payout_req *rq, app_flow_fn fn,
                                  void *user, struct app_flow **out,
@@ -59,7 +45,7 @@ enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *
 	char pretty[MONEY_FMT_MAX], uuid[UUID_LEN + 1];
 	const char *remarks = rq->remarks && rq->remarks[0] ? rq->remarks : "Payout";
 
-	if ((rc = check_role(a, op, ROLE_ACT_PAYOUT, err)) != POS_OK ||
+	if ((rc = flow_check_role(a, op, ROLE_ACT_PAYOUT, err)) != POS_OK ||
 	    (rc = phone_normalize(rq->phone, PHONE_DEFAULT_COUNTRY, &ph, err)) != POS_OK ||
 	    (rc = money_parse(rq->amount, CURRENCY_KES, &minor, err)) != POS_OK)
 		return rc;
@@ -168,7 +154,7 @@ enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator
 	bool found;
 	char pretty[MONEY_FMT_MAX], desc[64];
 
-	if ((rc = check_role(a, op, ROLE_ACT_REVERSAL, err)) != POS_OK)
+	if ((rc = flow_check_role(a, op, ROLE_ACT_REVERSAL, err)) != POS_OK)
 		return rc;
 	if (!txn || !txn[0])
 		return pos_err_set(err, POS_E_EMPTY, "id", "give the id of the payment to reverse");

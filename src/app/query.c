@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 
@@ -16,7 +15,7 @@ enum { PASS_HORIZON_MS = 2000 };
 void query_step(struct app_flow *f)
 {
 	struct store_txn *t = &f->txn;
-	int64_t now = clock_now_ms();
+	int64_t now = app_now_ms(f->app);
 	int64_t age = now - t->created_at;
 	struct pos_err why;
 
@@ -61,7 +60,7 @@ static void on_balance(void *user, struct daraja_result *res)
 {
 	struct app_req *r = user;
 	struct app_flow *f;
-	flow_req_done_common(r, &f);
+	flow_req_done_common(r, res, &f);
 	flow_apply_send(r->app, r->txn_id, res);
 	app_req_free(r);
 	if (!f)

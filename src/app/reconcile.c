@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 
 enum { RECONCILE_MAX = 500, RECONCILE_PARALLEL = 4 };
@@ -51,7 +50,7 @@ static void start_next(struct app_reconcile *r)
 		if (t->state == TXN_UNRESOLVED || t->state == TXN_REVIEW) {
 			/* A supervisor's turn: keep it off the due list for a day. */
 			(void)store_txn_schedule(app_store(a), t->id, t->attempts,
-			                         clock_now_ms() + PARKED_MS, NULL);
+			                         app_now_ms(a) + PARKED_MS, NULL);
 			continue;
 		}
 		struct app_flow *f;
@@ -86,7 +85,7 @@ enum pos_status app_reconcile_start(struct app_loop *l, bool force,
 		app_reconcile_free(r);
 		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
 	}
-	enum pos_status rc = store_txn_list_open(app_store(a), force ? 0 : clock_now_ms(),
+	enum pos_status rc = store_txn_list_open(app_store(a), force ? 0 : app_now_ms(a),
 	                                         r->rows, RECONCILE_MAX, &r->n, err);
 	if (rc != POS_OK) {
 		app_reconcile_free(r);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/money.h"
@@ -49,7 +48,7 @@ void resolve_step(struct app_flow *f)
 		return;
 	}
 	if (!txn_state_is_terminal(c.state)) {
-		int64_t age = clock_now_ms() - c.created_at;
+		int64_t age = app_now_ms(f->app) - c.created_at;
 		if (age < f->tm.child_wait_ms) {
 			flow_set_note(f, "checking receipt %s with M-Pesa", f->resolve_receipt);
 			flow_schedule(f, f->tm.child_wait_ms - age);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/money.h"
@@ -34,12 +33,14 @@ static int64_t query_backoff(const struct app_flow *f, int n)
 	return d < f->tm.query_cap_ms ? d : f->tm.query_cap_ms;
 }
 
-/* Wait, or in a reconciliation pass leave it for the next pass. */
+/* Wait, or in a reconciliation pass leave it for the next pass (a pass
+ * asked for by a person waits for the least spacing of queries). */
 static void stk_wait(struct app_flow *f, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS && !f->success_seen_ms) {
+	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS && !f->success_seen_ms &&
+	    !(f->force && delay_ms <= f->tm.query_min_gap_ms)) {
 		flow_finish(f);
 		return;
 	}
@@ -82,12 +83,12 @@ static void apply_query(struct app *a, struct app_flow *f, int64_t txn_id,
 			/* Paid: the callback brings the receipt; give it a moment. */
 			if (!f || !f->success_seen_ms) {
 				if (f) {
-					f->success_seen_ms = clock_mono_ms();
+					f->success_seen_ms = app_mono_ms();
 					flow_set_note(f, "M-Pesa says paid; waiting for the receipt");
 				}
 				return;
 			}
-			if (clock_mono_ms() - f->success_seen_ms < f->tm.receipt_grace_ms)
+			if (app_mono_ms() - f->success_seen_ms < f->tm.receipt_grace_ms)
 				return;
 		}
 		enum txn_state to = result_final_state(code, TXN_KIND_STK);
@@ -123,7 +124,7 @@ static void on_query(void *user, struct daraja_result *res)
 {
 	struct app_req *r = user;
 	struct app_flow *f;
-	flow_req_done_common(r, &f);
+	flow_req_done_common(r, res, &f);
 	apply_query(r->app, f, r->txn_id, res);
 	app_req_free(r);
 	if (f) {
@@ -138,10 +139,11 @@ static void send_query(struct app_flow *f)
 	struct pos_err e;
 	struct daraja *d = app_daraja(a, &e);
 	int n = f->txn.attempts + 1;
-	int64_t now = clock_now_ms();
+	int64_t now = app_now_ms(a);
 	int64_t next = now + query_backoff(f, n) + QUERY_SLACK_MS;
 	f->last_query_ms = now;
-	f->next_query_ms = now + query_backoff(f, n);
+	f->next_query_mono = app_mono_ms() + query_backoff(f, n);
+	app_stk_queried(a, f->txn.id);
 	(void)store_txn_schedule(app_store(a), f->txn.id, n, next, NULL);
 	f->txn.attempts = n;
 	f->txn.next_query_at = next;
@@ -166,7 +168,7 @@ static void send_query(struct app_flow *f)
 void stk_step(struct app_flow *f)
 {
 	struct store_txn *t = &f->txn;
-	int64_t now = clock_now_ms();
+	int64_t now = app_now_ms(f->app), mono = app_mono_ms();
 	int64_t age = now - t->created_at;
 	int64_t end = final_deadline(f);
 	struct pos_err why;
@@ -219,13 +221,12 @@ void stk_step(struct app_flow *f)
 		return;
 	}
 
-	if (f->success_seen_ms &&
-	    clock_mono_ms() - f->success_seen_ms >= f->tm.receipt_grace_ms) {
+	if (f->success_seen_ms && mono - f->success_seen_ms >= f->tm.receipt_grace_ms) {
 		send_query(f); /* the last look; then paid without the receipt */
 		return;
 	}
 	if (f->success_seen_ms) {
-		stk_wait(f, f->tm.receipt_grace_ms - (clock_mono_ms() - f->success_seen_ms));
+		stk_wait(f, f->tm.receipt_grace_ms - (mono - f->success_seen_ms));
 		return;
 	}
 	if (now >= end && f->last_query_ms >= end && !f->force) {
@@ -237,24 +238,28 @@ void stk_step(struct app_flow *f)
 		flow_finish(f);
 		return;
 	}
-	/* When to ask next: this flow's own plan, else the one recorded (by
-	 * another process, or before a restart); once more when the prompt has
-	 * certainly expired; never sooner than query_first_ms after the last
-	 * query, however fast the failures come back (a breaker, a 503). */
-	int64_t due = now;
+	/* When to ask next (monotonic): this flow's own plan, else the one
+	 * recorded (by another process, or before a restart); once more when
+	 * the prompt has certainly expired; at once when a person asks (force);
+	 * never sooner than query_min_gap_ms after the last query about this
+	 * charge from this process, however fast the failures come back (a
+	 * breaker, a 503) or the keys are pressed. */
+	int64_t due = mono;
 	if (!f->force) {
-		due = f->next_query_ms ? f->next_query_ms
-		      : t->next_query_at ? t->next_query_at - QUERY_SLACK_MS : now;
-		if (due > end && f->last_query_ms < end)
-			due = end; /* a look once the prompt has certainly expired */
-		if (f->last_query_ms && due < f->last_query_ms + f->tm.query_first_ms)
-			due = f->last_query_ms + f->tm.query_first_ms;
+		due = f->next_query_mono ? f->next_query_mono
+		      : t->next_query_at ? mono + (t->next_query_at - QUERY_SLACK_MS - now)
+		                         : mono;
+		if (due - mono > end - now && f->last_query_ms < end)
+			due = mono + (end - now); /* a look once the prompt has certainly expired */
 	}
-	if (due <= now) {
+	int64_t last = app_stk_last_query(f->app, t->id);
+	if (last && due < last + f->tm.query_min_gap_ms)
+		due = last + f->tm.query_min_gap_ms;
+	if (due <= mono) {
 		send_query(f);
 		return;
 	}
-	stk_wait(f, due - now);
+	stk_wait(f, due - mono);
 }
 
 /* ---- the push ------------------------------------------------------------------- */
@@ -263,7 +268,7 @@ static void on_push(void *user, struct daraja_result *res)
 {
 	struct app_req *r = user;
 	struct app_flow *f;
-	flow_req_done_common(r, &f);
+	flow_req_done_common(r, res, &f);
 	flow_apply_send(r->app, r->txn_id, res);
 	app_req_free(r);
 	if (!f)
@@ -323,16 +328,6 @@ stop:
 
 /* ---- start ---------------------------------------------------------------------- */
 
-static enum pos_status denied(struct app *a, const struct app_operator *op,
-                              enum role_action act, struct pos_err *err)
-{
-	enum pos_status rc = role_check(op->role, act, err);
-	if (rc != POS_OK)
-		flow_audit(a, op->id, "denied", role_action_name(act), "%s (%s) tried to %s",
-		           op->name, role_name(op->role), role_action_label(act));
-	return rc;
-}
-
 enum pos_status app_charge_start(struct app_loop *l, const struct app_operator *op,
                                  const struct app_charge_req *rq, app_flow_fn fn,
                                  void *user, struct app_flow **out,
@@ -347,9 +342,7 @@ enum pos_status app_charge_start(struct app_loop *l, const struct app_operator *
 	char ref[FIELDS_ACCOUNT_REF_MAX + 1] = "", desc[FIELDS_TXN_DESC_MAX + 1];
 	char pretty[MONEY_FMT_MAX];
 
-	if (!op || op->id <= 0)
-		return pos_err_set(err, POS_E_DENIED, "operator", "a charge needs a signed-in operator");
-	if ((rc = denied(a, op, ROLE_ACT_CHARGE, err)) != POS_OK ||
+	if ((rc = flow_check_role(a, op, ROLE_ACT_CHARGE, err)) != POS_OK ||
 	    (rc = phone_normalize(rq->phone, PHONE_DEFAULT_COUNTRY, &ph, err)) != POS_OK ||
 	    (rc = money_parse(rq->amount, CURRENCY_KES, &minor, err)) != POS_OK)
 		return rc;
@@ -394,7 +387,7 @@ enum pos_status app_charge_start(struct app_loop *l, const struct app_operator *
 		.till_id = cfg->till.id,
 		.shortcode = cfg->daraja.business_shortcode,
 		.operator_id = op->id,
-		.deadline_at = clock_now_ms() + f->tm.prompt_ms,
+		.deadline_at = app_now_ms(a) + f->tm.prompt_ms,
 		.detail = "charge started",
 	};
 	if ((rc = store_txn_create(app_store(a), &in, &f->txn, err)) != POS_OK) {

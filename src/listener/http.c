@@ -1,12 +1,18 @@
 /* listener/http.c: CivetWeb server, routing and HTTP-level defences. */
 #include "listener/listener.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -389,11 +395,54 @@ enum pos_status listener_start(const struct listener_opts *opts,
 	return POS_OK;
 }
 
+/*
+ * CivetWeb's accept thread polls its listening socket with a 2 s timeout and
+ * looks at the stop flag only between polls, so mg_stop() alone takes up to
+ * 2 s. While it runs, a helper thread connects to our own port every 20 ms:
+ * the poll returns, the accept thread sees the flag and ends at once.
+ */
+struct poker {
+	struct sockaddr_in addr;
+	atomic_bool done;
+};
+
+static void *poke(void *arg)
+{
+	struct poker *p = arg;
+	for (int i = 0; i < 150 && !atomic_load(&p->done); i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			continue;
+		(void)connect(fd, (const struct sockaddr *)&p->addr, sizeof p->addr);
+		close(fd);
+	}
+	return NULL;
+}
+
 void listener_stop(struct listener *l)
 {
 	if (!l)
 		return;
+	struct poker p;
+	pthread_t th;
+	char host[64] = "";
+	memset(&p, 0, sizeof p);
+	atomic_init(&p.done, false);
+	p.addr.sin_family = AF_INET;
+	p.addr.sin_port = htons((uint16_t)(l->port > 0 ? l->port : 0));
+	if (str_starts_with(l->url, "http://"))
+		str_copyn(host, sizeof host, l->url + 7, strcspn(l->url + 7, ":"));
+	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
+		str_copy(host, sizeof host, "127.0.0.1");
+	bool helper = l->port > 0 && inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
+	              pthread_create(&th, NULL, poke, &p) == 0;
 	mg_stop(l->ctx); /* joins the workers: in-flight requests finish */
+	if (helper) {
+		atomic_store(&p.done, true);
+		pthread_join(th, NULL);
+	}
 	mg_exit_library();
 	ratelimit_free(l->rl);
 	free(l);

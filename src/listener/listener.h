@@ -112,7 +112,9 @@ struct listener;
 enum pos_status listener_start(const struct listener_opts *opts,
                                struct listener **out, struct pos_err *err);
 /* Stop accepting, let in-flight requests finish (their ingest calls return
- * and their answers are written), then free everything. NULL is fine. */
+ * and their answers are written), then free everything. NULL is fine.
+ * Returns within tens of milliseconds when nothing is in flight (CivetWeb's
+ * accept loop is woken rather than left to its 2 s poll). */
 void listener_stop(struct listener *l);
 int listener_port(const struct listener *l);
 /* "http://127.0.0.1:PORT" of the bound socket (for tests and logs). */

@@ -469,10 +469,14 @@ static bool status_same(const struct ui_status *a, const struct ui_status *b)
 static void run(struct ui *ui)
 {
 	int64_t status_due = 0;
+	unsigned reach_seen = 0;
 	ui->dirty = true;
 	while (!ui->quit) {
 		int64_t now = clock_mono_ms();
-		if (now >= status_due) {
+		struct app_reach_info reach;
+		app_daraja_reachable(ui->app, &reach);
+		if (now >= status_due || reach.serial != reach_seen) {
+			reach_seen = reach.serial;
 			struct ui_status before = ui->status;
 			ui_status_refresh(ui, &ui->status);
 			if (!status_same(&before, &ui->status))
@@ -519,6 +523,8 @@ enum pos_status ui_run(struct app *app, const struct ui_opts *opts,
 	struct pos_err rerr;
 	if (app_reconcile_start(ui->loop, false, &ui->reconcile, &rerr) != POS_OK)
 		log_warn("console", "reconciliation at start-up: %s", rerr.msg);
+	/* Whether Daraja can be reached, before anyone types a sale. */
+	app_daraja_probe_start(ui->loop);
 
 	setlocale(LC_ALL, "");
 	/* newterm, unlike initscr, returns NULL instead of exiting. */

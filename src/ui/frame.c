@@ -65,7 +65,7 @@ static void draw_status(struct ui *ui, int y, int cols)
 	const struct ui_status *s = ui_status_of(ui);
 	const char *dot = ui_glyphs(ui)->dot;
 	char line[320], ago[32];
-	const char *daraja = !s->daraja_known ? "Daraja not tried"
+	const char *daraja = !s->daraja_known ? "Daraja checking"
 	                     : s->daraja_ok   ? "Daraja up"
 	                                      : "Daraja DOWN";
 	char outbox[40];

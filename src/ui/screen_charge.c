@@ -302,15 +302,17 @@ static void record_cash(struct ui *ui, struct charge *c)
 {
 	struct pos_err err;
 	pos_err_clear(&err);
-	struct ui_cash_req rq = {
-		.amount_minor = c->sale.minor,
-		.msisdn = c->f[F_PHONE].text[0] ? c->sale.ph.msisdn : NULL,
-		.reference = c->sale.ref,
+	struct app_cash_req rq = {
+		.amount = c->sale.amount,
+		.phone = c->f[F_PHONE].text[0] ? c->sale.phone : NULL,
+		.account_ref = c->sale.ref,
 		.description = c->sale.desc,
 		.means = "cash",
 	};
+	struct app_operator op;
+	ui_app_operator(ui, &op);
 	let_go(c);
-	if (ui_cash_record(ui, &rq, &c->txn, &err) != POS_OK) {
+	if (app_cash_record(ui_app(ui), &op, &rq, &c->txn, &err) != POS_OK) {
 		c->mode = M_FORM;
 		ui_message_err(ui, &err);
 		return;
@@ -539,19 +541,27 @@ static unsigned tick(struct ui *ui, void *self, int64_t now, int64_t *next)
 }
 
 /* ---- drawing -------------------------------------------------------------- */
+/* Before anything is typed: M-Pesa cannot be reached, and what the till can
+ * still do. */
 static void offline_banner(struct ui *ui, const struct ui_rect *b, int y)
 {
 	const struct ui_status *s = ui_status_of(ui);
 	bool open = str_eq(s->breaker, "OPEN");
 	if (!open && !(s->daraja_known && !s->daraja_ok))
 		return;
+	const struct config *cfg = ui_config(ui);
+	bool till = str_eq(cfg->daraja.transaction_type, "CustomerBuyGoodsOnline") &&
+	            cfg->daraja.till_number[0];
+	const char *breaker = open ? "breaker open: requests paused"
+	                      : str_eq(s->breaker, "half-open") ? "breaker half-open: trying again"
+	                                                        : "breaker closed";
 	char text[400];
 	snprintf(text, sizeof text,
-	         "M-Pesa prompts cannot be sent now (%s). The customer can pay "
-	         "paybill %s from their phone and show you the SMS, or press F6 to "
-	         "record the sale as paid in cash.",
-	         open ? "Daraja keeps failing: requests are paused" : "Daraja cannot be reached",
-	         ui_opts_of(ui)->shortcode);
+	         "M-Pesa cannot be reached (%s), so no prompt can be sent. Ask the "
+	         "customer to pay %s %s from their phone, or press F6 to record the "
+	         "sale as paid in cash.",
+	         breaker, till ? "till" : "paybill",
+	         till ? cfg->daraja.till_number : ui_opts_of(ui)->shortcode);
 	ui_wrap(y, b->x + 2, b->w - 4, 3, ui_attr(ui, UI_A_WARN), text);
 }
 

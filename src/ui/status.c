@@ -38,24 +38,20 @@ static bool outbox_lag(struct ui *ui, int64_t *lag)
 void ui_status_refresh(struct ui *ui, struct ui_status *s)
 {
 	struct app *a = ui_app(ui);
-	struct daraja *d = app_daraja_if_open(a);
-	const char *breaker = "closed";
-	if (d) {
-		switch (daraja_breaker_state(d)) {
-		case DARAJA_CIRCUIT_OPEN:
-			breaker = "OPEN";
-			break;
-		case DARAJA_CIRCUIT_HALF_OPEN:
-			breaker = "half-open";
-			break;
-		default:
-			break;
-		}
-	}
-	str_copy(s->breaker, sizeof s->breaker, breaker);
-	if (str_eq(breaker, "OPEN")) {
-		s->daraja_known = true;
-		s->daraja_ok = false;
+	struct app_reach_info r;
+	app_daraja_reachable(a, &r);
+	s->daraja_known = r.state != APP_REACH_UNTRIED;
+	s->daraja_ok = r.state == APP_REACH_UP;
+	switch (r.breaker) {
+	case DARAJA_CIRCUIT_OPEN:
+		str_copy(s->breaker, sizeof s->breaker, "OPEN");
+		break;
+	case DARAJA_CIRCUIT_HALF_OPEN:
+		str_copy(s->breaker, sizeof s->breaker, "half-open");
+		break;
+	default:
+		str_copy(s->breaker, sizeof s->breaker, "closed");
+		break;
 	}
 	const char *url = app_listener_url(a);
 	s->listening = url != NULL;
@@ -63,18 +59,11 @@ void ui_status_refresh(struct ui *ui, struct ui_status *s)
 	s->outbox_known = outbox_lag(ui, &s->outbox_lag);
 }
 
+/* A transaction's answer reached the flows, and so app_daraja_reachable():
+ * show it now rather than at the next refresh. */
 void ui_status_daraja_seen(struct ui *ui, const struct store_txn *t)
 {
-	struct ui_status *s = ui_status_mut(ui);
-	if (str_starts_with(t->result_code, "local:unreachable") ||
-	    str_starts_with(t->result_code, "local:breaker")) {
-		s->daraja_known = true;
-		s->daraja_ok = false;
-	} else if (t->checkout_request_id[0] || t->conversation_id[0] ||
-	           t->receipt[0]) {
-		/* Daraja answered about it. */
-		s->daraja_known = true;
-		s->daraja_ok = true;
-	}
+	(void)t;
+	ui_status_refresh(ui, ui_status_mut(ui));
 	ui_dirty(ui);
 }

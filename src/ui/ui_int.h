@@ -403,16 +403,12 @@ int64_t ui_export_rows(const struct ui_export *x);
 /* Close; an unfinished file is removed. NULL is fine. */
 void ui_export_close(struct ui_export *x);
 
-/* ---- cash.c: ADAPTER until app/ has app_cash_record (see cash.c) --------- */
-struct ui_cash_req {
-	int64_t amount_minor;
-	const char *msisdn;       /* may be NULL */
-	const char *reference;    /* may be NULL */
-	const char *description;  /* may be NULL */
-	const char *means;        /* "cash" */
-};
-enum pos_status ui_cash_record(struct ui *ui, const struct ui_cash_req *rq,
-                               struct store_txn *out, struct pos_err *err);
+/* ---- screen_c2b.c: C2B rows, shared with the claim screen ---------------- */
+/* The phone as Daraja gave it: a full number written the Kenyan way, a
+ * masked one as is, a SHA-256 hash shortened ("#a1b2c3d4e5.."), "-". */
+void ui_c2b_phone(const char *msisdn, char *out, size_t outsz);
+/* "1,500" (a column headed KES). */
+void ui_c2b_shillings(int64_t minor, char *out, size_t outsz);
 
 /* ---- receipt.c ------------------------------------------------------------- */
 /* Write the receipt of a paid sale to receipt-<id>.txt in ui_output_dir()
