@@ -82,7 +82,7 @@ PLUGINS  := $(patsubst src/bus/plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRCS))
 PROGRAMS := $(BUILD)/mpesa-pos $(BUILD)/daraja-sim
 
 .SECONDARY:
-.PHONY: all deps run check unit asan-unit fuzz soak bench screens clean tests fuzz-build
+.PHONY: all deps run check unit asan-unit asan fuzz soak bench screens clean tests fuzz-build
 all: $(PROGRAMS) tests $(PLUGINS)
 tests: $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
 
@@ -162,6 +162,25 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJS) $(LIBS)
 
 asan-unit: $(ASAN_UNIT)
 
+# The programs and test tools with ASan + UBSan, for the shell suites that
+# run against them (scripts/run-tests.sh: "asan-sh/").
+ASAN_PROGRAMS := $(ASAN)/mpesa-pos $(ASAN)/daraja-sim \
+                 $(patsubst tests/tools/%.c,$(ASAN)/tools/%,$(TOOL_SRCS))
+asan: asan-unit $(ASAN_PROGRAMS)
+
+$(ASAN)/mpesa-pos: $(ASAN)/obj/cli/main.o $(ASAN_LIBS)
+	@$(if $(Q),echo "  LD-ASAN $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIBS) $(PKG_LIBS) -ldl
+
+$(ASAN)/daraja-sim: $(ASAN)/obj/sim/main.o $(ASAN)/libsim.a $(ASAN)/libcore.a $(ASAN)/libbase.a
+	@$(if $(Q),echo "  LD-ASAN $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN)/libsim.a $(ASAN)/libcore.a $(ASAN)/libbase.a $(PKG_LIBS)
+
+$(ASAN)/tools/%: $(ASAN)/obj/tests/tools/%.o $(ASAN_SUPPORT) $(ASAN_LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD-ASAN $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_SUPPORT) $(ASAN_LIBS) $(PKG_LIBS) -ldl
+
 # Fuzz targets: clang + libFuzzer, in their own build folder. The layers a
 # parser of outside input lives in are compiled once with clang's sanitizer
 # coverage into one archive; each target links it.
@@ -187,7 +206,7 @@ run: deps
 	$(Q)scripts/run-demo.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all asan-unit fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all asan fuzz-build
 	$(Q)scripts/run-tests.sh
 
 FUZZ_SECONDS ?= 60
@@ -196,7 +215,7 @@ fuzz: deps
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
 
 soak: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all fuzz-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all asan fuzz-build
 	$(Q)scripts/run-tests.sh --soak
 
 # make screens: docs/screens.md from the UI tests' expected screens

@@ -13,7 +13,7 @@ packages=(
   libcivetweb-dev libcmocka-dev libargon2-dev libqrencode-dev libpng-dev
   libhiredis-dev
   # tools the tests and `make run` use
-  sqlite3 openssl curl tmux ca-certificates bc wrk zbar-tools redis-server jq python3 tzdata
+  sqlite3 openssl curl tmux ca-certificates bc wrk zbar-tools redis-server jq python3 tzdata valgrind
   # make install's test: systemd-analyze verify, man -l (tests/integration/test_install.sh)
   systemd man-db groff-base
   # bench/: the Python reference peer (Flask under gunicorn)

@@ -30,6 +30,10 @@ export LANG=C.UTF-8
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# Shell suites that make check runs a second time against build/asan/.
+# (Each takes 1-2 minutes under ASan on 2 cores: the rest run in make soak.)
+ASAN_SH_CHECK="tests/integration/test_serve_torture.sh tests/integration/test_bus_flows.sh"
+
 total_pass=0
 total_fail=0
 start_all=$(date +%s.%N)
@@ -90,11 +94,21 @@ if [[ $mode == check ]]; then
       [[ -f $t ]] && run_suite "$dir/$(basename "$t" .sh)" 900 bash "$t"
     done
   done
+  # The suites that drive serve, the listener and the flows hardest, again
+  # against the ASan + UBSan programs (every shell suite: make soak).
+  for t in $ASAN_SH_CHECK; do
+    [[ -f $t && -x $B/asan/mpesa-pos ]] &&
+      run_suite "asan-sh/$(basename "$t" .sh)" 900 env BUILD="$B/asan" bash "$t"
+  done
   for src in tests/fuzz/fuzz_*.c; do
     f=$B/fuzz/$(basename "$src" .c)
     [[ -x $f ]] && run_suite "fuzz/${f##*/}" 120 scripts/fuzz.sh --short "${f##*/}"
   done
 else
+  for t in tests/integration/test_*.sh tests/crash/test_*.sh; do
+    [[ -f $t && -x $B/asan/mpesa-pos ]] &&
+      run_suite "asan-sh/$(basename "$t" .sh)" 1800 env BUILD="$B/asan" bash "$t"
+  done
   for t in tests/soak/test_*.sh; do
     [[ -f $t ]] && run_suite "soak/$(basename "$t" .sh)" 3600 bash "$t"
   done

