@@ -126,6 +126,7 @@ int cli_cmd_listener(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_db(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_charge(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_payout(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_balance(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_reverse(const struct cli_globals *g, int argc, char **argv);

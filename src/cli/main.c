@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
 	{"db", "db backup FILE | db migrate: look after the local database", cli_cmd_db},
 	{"charge", "send an M-Pesa prompt to a customer's phone (STK push)", cli_cmd_charge},
 	{"payout", "pay money to a customer (B2C)", cli_cmd_payout},
+	{"payout-batch", "FILE.csv: pay every row of a CSV (bulk payout; --resume after a stop)", cli_cmd_payout_batch},
 	{"status", "status ID: where a transaction stands (checked with M-Pesa)", cli_cmd_status},
 	{"balance", "the M-Pesa account balance", cli_cmd_balance},
 	{"reverse", "reverse ID: reverse a completed customer payment", cli_cmd_reverse},
