@@ -642,46 +642,6 @@ enum pos_status store_pull_check(struct store *st, int64_t from_ms, int64_t to_m
                                  const char *till_id, struct store_pull_result *out,
                                  struct pos_err *err);
 
-/* ---- day-end: balances and checks (store/dayend.c) ------------------------- */
-/* The balance lines one Account Balance query (txn_id) brought, in the order
- * received, at most cap. *n 0 when none came. */
-enum pos_status store_balance_of_txn(struct store *st, int64_t txn_id,
-                                     struct store_balance *out, size_t cap,
-                                     size_t *n, struct pos_err *err);
-/* The reading of cur's (shortcode, account) taken before cur (at or before
- * cur->at, by another query): *found false when cur is the first. */
-enum pos_status store_balance_previous(struct store *st, const struct store_balance *cur,
-                                       struct store_balance *prev, bool *found,
-                                       struct pos_err *err);
-/* One account's readings in a window. */
-struct store_balance_span {
-	int64_t readings;            /* how many in the window (>= 1) */
-	struct store_balance first;  /* the earliest (opening) */
-	struct store_balance last;   /* the latest (closing); == first when 1 */
-};
-/* Per account of shortcode (by name), the first and last reading taken in
- * [from_ms, to_ms); at most cap accounts. */
-enum pos_status store_balance_span(struct store *st, const char *shortcode,
-                                   int64_t from_ms, int64_t to_ms,
-                                   struct store_balance_span *out, size_t cap,
-                                   size_t *n, struct pos_err *err);
-/* Completed M-Pesa money created in (after_ms, upto_ms], every till: in =
- * stk + c2b, out = b2c + reversal (cash never touches M-Pesa). */
-enum pos_status store_money_between(struct store *st, int64_t after_ms, int64_t upto_ms,
-                                    struct store_sum *in, struct store_sum *out,
-                                    struct pos_err *err);
-/* C2B payments created in [from_ms, to_ms) at till_id (NULL/"" = all) that
- * were recorded from Pull Transactions (an archived callback of source
- * "pull": payments M-Pesa had and the ledger never received), and when
- * Pull last recorded anything (0 = never). */
-struct store_pull_result {
-	int64_t last_pull_at;
-	struct store_sum found;
-};
-enum pos_status store_pull_check(struct store *st, int64_t from_ms, int64_t to_ms,
-                                 const char *till_id, struct store_pull_result *out,
-                                 struct pos_err *err);
-
 /* ---- outbox ------------------------------------------------------------------ */
 /* One event, borrowed for the duration of the visit. */
 struct store_outbox_row {
