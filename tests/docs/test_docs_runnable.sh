@@ -27,6 +27,8 @@
 # Blocks that need the internet, real credentials or a terminal are simply
 # not marked. A block gets 60 s; whatever it started in the background is
 # killed when it ends. A failure names FILE:LINE of the block's first line.
+# Files run side by side, so a block must not use fixed ports or paths
+# outside its folder.
 . "$(dirname "$0")/../lib.sh"
 cd "$ROOT" || exit 1
 for t in curl jq sqlite3 python3; do
@@ -54,36 +56,57 @@ blocks() {
   ' "$1"
 }
 
-total=0
-for doc in README.md docs/*.md; do
-  mapfile -t list < <(blocks "$doc")
-  ((${#list[@]})) || continue
-  name=$(basename "$doc" .md)
-  dir=$T/run/$name
+# run_doc DOC NAME: run DOC's blocks in order in their scratch folder; one
+# line per block in $T/res/NAME: "RC<TAB>MS<TAB>LINE<TAB>BLOCKFILE", and the
+# block's output in BLOCKFILE.out.
+run_doc() {
+  local doc=$1 name=$2 dir=$T/run/$2 port entry line file pid rc t0
   mkdir -p "$dir/home"
   port=$(free_port)
   printf '[daraja]\nbase_url = %s\n[listener]\nbind = 127.0.0.1:%s\npublic_url = http://127.0.0.1:%s\n' \
     "$SIM_URL" "$port" "$port" >"$dir/mpesa-pos.conf"
   chmod 600 "$dir/mpesa-pos.conf"
-  for entry in "${list[@]}"; do
+  while IFS= read -r entry; do
     line=${entry%%$'\t'*} file=${entry#*$'\t'}
-    total=$((total + 1))
-    first=$(grep -m1 -v '^[[:space:]]*\(#.*\)\?$' "$file")
+    t0=${EPOCHREALTIME/./}
     (cd "$dir" && exec setsid -w env -i PATH="$B:/usr/local/bin:/usr/bin:/bin" HOME="$dir/home" \
       LANG=C.UTF-8 TERM=dumb SIM_URL="$SIM_URL" \
-      timeout 60 bash -euo pipefail "$file") >"$T/out" 2>&1 &
+      timeout 60 bash -euo pipefail "$file") >"$file.out" 2>&1 </dev/null &
     pid=$!
-    t0=${EPOCHREALTIME/./}
     wait "$pid"
     rc=$?
     kill -- -"$pid" 2>/dev/null   # anything the block left running
+    printf '%s\t%s\t%s\t%s\n' "$rc" "$(((${EPOCHREALTIME/./} - t0) / 1000))" "$line" "$file" \
+      >>"$T/res/$name"
+  done < <(blocks "$doc")
+}
+
+# The files run side by side (each with its own folder, database and
+# listener port; the simulator is shared), the blocks of a file in order.
+mkdir -p "$T/res"
+docs=() runners=()
+for doc in README.md docs/*.md; do
+  grep -q '^<!-- runnable -->' "$doc" || continue
+  docs+=("$doc")
+  run_doc "$doc" "$(basename "$doc" .md)" &
+  runners+=("$!")
+done
+wait "${runners[@]}"   # (not a bare wait: the simulator runs in the background too)
+
+total=0
+for doc in "${docs[@]}"; do
+  name=$(basename "$doc" .md)
+  [[ -f $T/res/$name ]] || { not_ok "$doc: its blocks ran"; continue; }
+  while IFS=$'\t' read -r rc ms line file; do
+    total=$((total + 1))
+    first=$(grep -m1 -v '^[[:space:]]*\(#.*\)\?$' "$file")
     if [[ $rc -eq 0 ]]; then
-      ok "$doc:$line: ${first:0:60}"; echo "# $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+      ok "$doc:$line: ${first:0:60}"; echo "# $ms ms"
     else
       not_ok "$doc:$line: ${first:0:60}" "exit $rc$([[ $rc -eq 124 ]] && echo ' (timed out after 60 s)'); output:
-$(tail -20 "$T/out")"
+$(tail -20 "$file.out")"
     fi
-  done
+  done <"$T/res/$name"
 done
 
 # The marker must not vanish unnoticed: the pages that promise runnable
