@@ -350,6 +350,63 @@ void app_backfill_free(struct app_backfill *b)
 	free(b);
 }
 
+/* ---- periodically, in serve ------------------------------------------------------------ */
+
+enum { BACKFILL_EVERY_MS = 15 * 60 * 1000, BACKFILL_WINDOW_MS = 2 * 3600 * 1000 };
+
+static struct {
+	struct app_backfill *b;
+	int64_t every_ms, next_ms;
+	enum app_backfill_answer last;
+	bool ran;
+} periodic;
+
+static int64_t backfill_every_ms(void)
+{
+	const char *testing = getenv("MPESA_POS_TESTING");
+	const char *v = getenv("MPESA_POS_TEST_BACKFILL_MS");
+	int64_t ms = 0;
+	if (testing && str_eq(testing, "1") && v && parse_i64_str(v, 100, INT64_MAX, &ms) == POS_OK)
+		return ms;
+	return BACKFILL_EVERY_MS;
+}
+
+void app_backfill_tick(struct app_loop *l)
+{
+	int64_t now = clock_mono_ms();
+	if (periodic.b && app_backfill_done(periodic.b)) {
+		const struct app_backfill_stats *s = app_backfill_stats(periodic.b);
+		if (s->answer == APP_BACKFILL_RECORDS && (s->recorded || s->matched))
+			log_info("backfill", "periodic: %s", s->message);
+		else if (s->answer != APP_BACKFILL_RECORDS && s->answer != APP_BACKFILL_NO_RECORDS &&
+		         (!periodic.ran || s->answer != periodic.last))
+			log_warn("backfill", "periodic: %s", s->message);
+		periodic.last = s->answer;
+		periodic.ran = true;
+		app_backfill_free(periodic.b);
+		periodic.b = NULL;
+	}
+	if (periodic.b)
+		return;
+	if (!periodic.every_ms) {
+		periodic.every_ms = backfill_every_ms();
+		periodic.next_ms = now + periodic.every_ms;
+		return;
+	}
+	if (now < periodic.next_ms)
+		return;
+	periodic.next_ms = now + periodic.every_ms;
+	struct pos_err err;
+	if (app_backfill_start(l, clock_now_ms() - BACKFILL_WINDOW_MS, 0, &periodic.b, &err) !=
+	    POS_OK) {
+		periodic.b = NULL;
+		if (!periodic.ran || periodic.last != APP_BACKFILL_FAILED)
+			log_warn("backfill", "periodic: cannot ask Pull Transactions: %s", err.msg);
+		periodic.last = APP_BACKFILL_FAILED;
+		periodic.ran = true;
+	}
+}
+
 /* ---- one receipt, through Transaction Status ------------------------------------------ */
 
 /* "254712345678 - Jane Doe" -> msisdn, name. */

@@ -67,6 +67,14 @@ const struct pos_err *app_backfill_error(const struct app_backfill *b);
 /* NULL is fine; a request in flight is dropped (nothing is recorded). */
 void app_backfill_free(struct app_backfill *b);
 
+/* For `serve`, called on every turn of its loop: every 15 minutes (the first
+ * time 15 minutes after start), a backfill of the last 2 hours; at most one
+ * at a time; what it recorded is logged, and a failing answer once until it
+ * changes. Tests (MPESA_POS_TESTING=1) may set the period in ms with
+ * MPESA_POS_TEST_BACKFILL_MS. One per process; what is in flight at exit is
+ * dropped (Pull is a read: nothing is lost). */
+void app_backfill_tick(struct app_loop *l);
+
 /* After a status flow about `receipt` finished (status_txn_id: its
  * transaction): record the payment it found, when M-Pesa says it completed to
  * our shortcode. *out gets the payment's row (new, or already held).

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/backfill.h"
 #include "app/flow.h"
 #include "app/loop.h"
 #include "base/clock.h"
@@ -174,6 +175,7 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 		if (sig == SIGHUP)
 			log_info("serve", "SIGHUP: configuration reload is not supported yet");
 		reconcile_tick(&rec);
+		app_backfill_tick(loop); /* missed C2B payments, every 15 min */
 		app_loop_turn(loop, TURN_MS);
 	}
 	app_reconcile_free(rec.pass);

@@ -76,4 +76,18 @@ is "$RC" 64 "a receipt M-Pesa does not know: exit 64"
 as 1002 2222 reconcile --receipt "$(pay 30 INV-10)"
 is "$RC" 77 "a cashier may not look receipts up: exit 77"
 
+# ---- serve backfills on its own -------------------------------------------------------------------
+P11=$(pay 77 INV-11)
+export MPESA_POS_TEST_BACKFILL_MS=300
+fl_serve
+unset MPESA_POS_TEST_BACKFILL_MS
+for _ in $(seq 1 60); do
+  [[ $(sql "select count(*) from txn where receipt = '$P11'") == 1 ]] && break
+  sleep 0.1
+done
+is "$(sql "select kind || ' ' || state from txn where receipt = '$P11'")" "c2b completed" \
+  "serve backfills a missed payment periodically (its own Pull Transactions pass)"
+fl_stop_serve
+is "$SERVE_RC" 0 "... and stops cleanly"
+
 t_done
