@@ -115,6 +115,28 @@ is "$(printf '%s\n' "$rows" | wc -l)" 1 "and only it"
 ui_keys Escape
 ui_wait "Showing yours · all dates"
 
+# ---- the fixed clock: the charge's own queries go on, and F5 asks at once ----------
+# Every STK query fails (503) and the callback is dropped: the charge stays
+# open, asking again on its own schedule (3 s, then 4.5 s, 6.75 s ...).
+curl -s -X POST "$SIM_URL/__sim/faults" -H 'Content-Type: application/json' \
+  -d '{"stkquery":{"http_503":1}}' >/dev/null
+ui_keys Escape
+ui_wait "M-Pesa confirmed the payment"
+ui_keys Enter
+ui_charge 0722000111 50
+ui_wait "Waiting for the customer"
+asked() { sqlite3 "$T/pos.db" "select attempts from txn where msisdn = '254722000111'" 2>/dev/null; }
+for ((i = 0; i < 200; i++)); do (($(asked) >= 2)) && break; sleep 0.1; done
+check "under the fixed test clock the charge asks M-Pesa again by itself" test "$(asked)" -ge 2
+sleep 3.2 # the least spacing of queries has passed; its own next is ~3.5 s away
+n=$(asked)
+ui_keys F5
+ui_see "Asking M-Pesa about" "F5 on the live panel asks M-Pesa now"
+for ((i = 0; i < 20; i++)); do (($(asked) > n)) && break; sleep 0.1; done
+check "and the query goes at once (within 2 s), not on the charge's schedule" test "$(asked)" -gt "$n"
+
 ui_keys F10
+ui_wait "Quit anyway?"
+ui_keys y
 ui_see "console exited with status 0" "the console quits cleanly"
 t_done
