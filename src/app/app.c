@@ -260,6 +260,42 @@ struct daraja *app_daraja_if_open(struct app *a)
 	return a->daraja;
 }
 
+enum pos_status app_set_config(struct app *a, const struct config *cfg,
+                               struct pos_err *err)
+{
+	struct daraja_opts o;
+	char cert[1024];
+	app_backend_opts(cfg, &o, cert, sizeof cert);
+	struct daraja *probe = daraja_new(&o, err); /* checks; sends nothing */
+	if (!probe) {
+		if (err && err->code == POS_OK)
+			pos_err_set(err, POS_E_CONFIG, "[daraja]", "the Daraja client could not be set up");
+		return POS_E_CONFIG;
+	}
+	daraja_free(probe);
+	if (o.cert_path && o.initiator_password && o.initiator_password[0]) {
+		char cred[DARAJA_CREDENTIAL_MAX];
+		enum pos_status st = daraja_security_credential(o.cert_path, o.initiator_password,
+		                                                cred, sizeof cred, err);
+		crypto_wipe(cred, sizeof cred);
+		if (st != POS_OK)
+			return st;
+	}
+	a->cfg = cfg;
+	return POS_OK;
+}
+
+bool app_daraja_renew(struct app *a)
+{
+	if (!a->daraja)
+		return true;
+	if (daraja_outstanding(a->daraja) > 0 || a->reqs)
+		return false;
+	daraja_free(a->daraja);
+	a->daraja = NULL; /* the next request makes one from the configuration now */
+	return true;
+}
+
 /* ---- reaching Daraja ------------------------------------------------------------- */
 
 static void reach_set(struct app *a, enum app_reach st, const struct pos_err *why)

@@ -71,6 +71,22 @@ struct daraja *app_daraja(struct app *a, struct pos_err *err);
 struct daraja *app_daraja_if_open(struct app *a);
 
 /*
+ * Use cfg from now on (serve's SIGHUP): limits, timings and, once
+ * app_daraja_renew() has dropped the old client, credentials and the
+ * certificate. cfg is checked first (a Daraja client is made from it, which
+ * sends nothing, and the SecurityCredential is computed when an initiator
+ * password is set); when it fails nothing changes and err names the key.
+ * The app borrows cfg; the previous one must stay alive until app_close()
+ * (the listener and the bus dispatcher keep strings of the one they started
+ * with: their settings change only with a restart).
+ */
+enum pos_status app_set_config(struct app *a, const struct config *cfg,
+                               struct pos_err *err);
+/* Drop the Daraja client if nothing is in flight, so the next request makes
+ * one from the current configuration. False when busy: try again later. */
+bool app_daraja_renew(struct app *a);
+
+/*
  * Can requests reach Daraja now? Judged from the client's breaker and the
  * last results of this process's requests (any API; a token fetch counts):
  * an answer from Daraja (even a refusal of the request) says reachable; a

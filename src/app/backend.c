@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/api.h"
 #include "base/str.h"
 
 /* daraja-sim's defaults (docs/daraja-sim.md, Credentials): public test
@@ -78,4 +79,5 @@ void app_backend_opts(const struct config *cfg, struct daraja_opts *o,
 	o->max_retries = (int)d->max_retries;
 	o->breaker_failures = (unsigned)d->breaker_failures;
 	o->breaker_open_s = (unsigned)d->breaker_open_seconds;
+	o->on_result = app_metrics_daraja_result; /* /metrics (app/api.c) */
 }

@@ -116,6 +116,12 @@ static const struct example examples[EVENT_TYPE_COUNT] = {
 	[EV_OPERATOR_SIGNED_IN] = {"An operator signed in at the till."},
 	[EV_SALE_CASH_RECORDED] = {"A sale paid by other means (cash, card) was recorded.",
 	                           "completed", NULL, NULL, NULL, NULL, NULL, "1500.50"},
+	[EV_ALERT_FAILURES] = {"serve's failed-transaction alert: at least [api] alert_failed "
+	                       "charges, payouts or reversals failed within [api] "
+	                       "alert_window; then quiet for one window.",
+	                       NULL, NULL, NULL, NULL, "failed_transactions",
+	                       "5 charges, payouts or reversals failed in the last 10 min "
+	                       "(alert at 5)"},
 };
 
 /* The example's value of field f for event ev. */

@@ -134,6 +134,7 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_bus(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_token(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_history(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_report(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_doctor(const struct cli_globals *g, int argc, char **argv);

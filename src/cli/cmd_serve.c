@@ -2,19 +2,21 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/api.h"
 #include "app/app.h"
-#include "app/backfill.h"
 #include "app/flow.h"
 #include "app/loop.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/str.h"
 #include "bus/bus.h"
 #include "cli/cli.h"
 
-enum { RECONCILE_EVERY_MS = 30000, TURN_MS = 250 };
+enum { RECONCILE_EVERY_MS = 30000, TURN_MS = 250, ALERT_EVERY_MS = 10000 };
 
 /* Reconciliation: at start-up, then every RECONCILE_EVERY_MS, one pass at a
  * time. A problem (no Daraja credentials) is logged once per kind. */
@@ -68,6 +70,125 @@ static void on_change(void *user, int64_t txn_id)
 		bus_dispatcher_kick(w->bus);
 }
 
+/* SIGHUP: the configurations read so far (the first is the one serve
+ * started with). They are all kept until serve stops: the listener and the
+ * bus dispatcher hold strings of the first. */
+struct serve_cfgs {
+	struct config **v;
+	size_t n;
+	const char *path, *bind;
+	bool renew_pending;       /* drop the Daraja client once it is idle */
+};
+
+static bool cfgs_keep(struct serve_cfgs *cs, struct config *c)
+{
+	struct config **v = realloc(cs->v, (cs->n + 1) * sizeof *v);
+	if (!v)
+		return false;
+	cs->v = v;
+	cs->v[cs->n++] = c;
+	return true;
+}
+
+static void refuse_reload(const char *why)
+{
+	log_warn("serve", "SIGHUP: the new configuration is refused, the running one is kept: %s",
+	         why);
+	fprintf(stderr, "mpesa-pos serve: SIGHUP: the new configuration is refused, the running "
+	        "one is kept: %s\n", why);
+	app_metrics_reload(false);
+}
+
+/* What a reload cannot change without a restart, when it changed. */
+static void note_restart_keys(const struct config *was, const struct config *now)
+{
+	const char *what = NULL;
+	if (strcmp(was->listener.bind, now->listener.bind) != 0)
+		what = "[listener] bind";
+	else if (strcmp(was->store.path, now->store.path) != 0)
+		what = "[store] path";
+	else if (strcmp(was->bus.backends, now->bus.backends) != 0)
+		what = "[bus] backends";
+	else if (was->api.enabled != now->api.enabled || was->api.port != now->api.port ||
+	         strcmp(was->api.address, now->api.address) != 0)
+		what = "[api]";
+	if (what)
+		log_warn("serve", "SIGHUP: %s changed: that takes effect when serve restarts", what);
+}
+
+static void reload(struct serve_cfgs *cs, struct app *a)
+{
+	struct config_diag diag = {0};
+	struct config *next = NULL;
+	struct pos_err err;
+	char msg[POS_ERR_MSG_MAX + POS_ERR_FIELD_MAX + POS_ERR_HINT_MAX + 8];
+	if (config_load(cs->path, &next, &diag) != POS_OK) {
+		for (size_t i = 0; i < diag.count; i++)
+			if (diag.items[i].level == CONFIG_ERROR)
+				log_warn("serve", "SIGHUP: %s", diag.items[i].text);
+		str_fmt(msg, sizeof msg, "%zu problem%s (%s)", diag.errors, diag.errors == 1 ? "" : "s",
+		        diag.count ? diag.items[0].text : "see the log");
+		config_diag_release(&diag);
+		refuse_reload(msg);
+		return;
+	}
+	config_diag_release(&diag);
+	if ((cs->bind && config_set_override(next, "listener.bind", cs->bind, "flag --bind",
+	                                     &err) != POS_OK) ||
+	    app_set_config(a, next, &err) != POS_OK) {
+		refuse_reload(pos_err_format(&err, msg, sizeof msg));
+		config_free(next);
+		return;
+	}
+	if (!cfgs_keep(cs, next)) {
+		/* Out of memory: go back to the one we hold. */
+		(void)app_set_config(a, cs->v[cs->n - 1], NULL);
+		config_free(next);
+		refuse_reload("out of memory");
+		return;
+	}
+	note_restart_keys(cs->v[0], next);
+	enum log_level level;
+	if (log_level_parse(next->log.level, &level) && level != LOG_OFF)
+		log_set_level(level);
+	cs->renew_pending = true;
+	app_metrics_reload(true);
+	log_info("serve", "SIGHUP: configuration reloaded: limits apply now, Daraja credentials "
+	         "and the certificate from the next request");
+	fprintf(stderr, "mpesa-pos serve: SIGHUP: configuration reloaded\n");
+}
+
+/* [api]: the local API and /metrics, when enabled. */
+static struct app_api *start_api(struct app_loop *loop, const struct config *cfg)
+{
+	struct app_api *api = NULL;
+	struct pos_err err;
+	char bind[96];
+	if (!cfg->api.enabled)
+		return NULL;
+	if (!config_host_is_loopback(cfg->api.address)) {
+		log_warn("serve", "[api] address %s is not a loopback address: the API is open to "
+		         "the network (tokens still required)", cfg->api.address);
+		fprintf(stderr, "mpesa-pos serve: warning: [api] address %s is not a loopback "
+		        "address: the API is reachable from the network; put it behind TLS and a "
+		        "firewall (docs/api.md)\n", cfg->api.address);
+	}
+	str_fmt(bind, sizeof bind, strchr(cfg->api.address, ':') ? "[%s]:%lld" : "%s:%lld",
+	        cfg->api.address, (long long)cfg->api.port);
+	struct app_api_opts o = {
+		.bind = bind,
+		.max_body = (size_t)cfg->api.max_body,
+		.threads = (unsigned)cfg->api.threads,
+	};
+	if (app_api_start(loop, &o, &api, &err) != POS_OK) {
+		cli_print_err("serve", &err);
+		return NULL;
+	}
+	printf("api on %s\n", app_api_url(api));
+	fflush(stdout);
+	return api;
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: mpesa-pos serve [--config FILE] [--bind HOST:PORT]\n"
@@ -78,6 +199,10 @@ static void usage(FILE *out)
 	      "(STK queries, Transaction Status), when [daraja] can reach Daraja.\n"
 	      "Stops cleanly on SIGTERM or SIGINT: callbacks in flight are stored and\n"
 	      "answered first.\n"
+	      "\n"
+	      "With [api] enabled, the local API and /metrics listen on [api] address:port\n"
+	      "(prints \"api on http://HOST:PORT\"; docs/api.md). SIGHUP reloads the\n"
+	      "configuration: a bad one is refused and logged, the running one kept.\n"
 	      "\n"
 	      "  --bind HOST:PORT  listen here instead of [listener] bind (port 0: any)\n",
 	      out);
@@ -164,6 +289,12 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 	}
 	/* Results of status queries settle the payouts they were about. */
 	app_loop_watch(loop, on_change, &watch);
+	struct app_api *api = start_api(loop, cfg);
+	struct serve_cfgs cfgs = {.path = path, .bind = bind};
+	struct app_alert alert = {0};
+	int64_t next_alert_ms = clock_mono_ms() + ALERT_EVERY_MS;
+	if (!cfgs_keep(&cfgs, cfg))
+		log_warn("serve", "out of memory: SIGHUP cannot reload");
 	struct serve_rec rec = {.loop = loop, .next_ms = clock_mono_ms()};
 	for (;;) {
 		struct timespec now = {0, 0};
@@ -172,16 +303,28 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 			log_info("serve", "signal %d: stopping", sig);
 			break;
 		}
-		if (sig == SIGHUP)
-			log_info("serve", "SIGHUP: configuration reload is not supported yet");
+		if (sig == SIGHUP && cfgs.n > 0)
+			reload(&cfgs, a);
+		if (cfgs.renew_pending && app_daraja_renew(a))
+			cfgs.renew_pending = false;
+		if (clock_mono_ms() >= next_alert_ms) {
+			const struct config *c = app_config(a);
+			next_alert_ms = clock_mono_ms() + ALERT_EVERY_MS;
+			if (app_alert_check(a, &alert, (int)c->api.alert_failed, c->api.alert_window * 1000,
+			                    NULL, &err) != POS_OK)
+				log_warn("serve", "the failed-transaction alert could not look: %s", err.msg);
+		}
 		reconcile_tick(&rec);
-		app_backfill_tick(loop); /* missed C2B payments, every 15 min */
 		app_loop_turn(loop, TURN_MS);
 	}
+	app_api_stop(api);
 	app_reconcile_free(rec.pass);
 	app_loop_free(loop);
 	bus_dispatcher_stop(watch.bus, 2000);
 	app_close(a);
+	for (size_t i = 1; i < cfgs.n; i++)
+		config_free(cfgs.v[i]);
+	free(cfgs.v);
 	config_free(cfg);
 	log_info("serve", "stopped");
 	log_close();

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{"resolve", "resolve ID: close an unresolved transaction as paid or not paid", cli_cmd_resolve},
 	{"operator", "operator add|list|passwd|disable: the people who use the till", cli_cmd_operator},
 	{"bus", "bus status | deliver | doc: the IF.bus event outbox and its lag", cli_cmd_bus},
+	{"token", "token add|list|revoke: tokens of serve's local API (docs/api.md)", cli_cmd_token},
 	{"history", "transactions of the local ledger (text, JSON lines or CSV)", cli_cmd_history},
 	{"report", "report day-end: the day-end (Z) report, or a cashier's shift summary", cli_cmd_report},
 	{"doctor", "check the configuration against Daraja, moving no money", cli_cmd_doctor},

@@ -148,7 +148,9 @@ enum event_envelope {
 	  EVF_MONEY_ | EVF(EVF_PHONE_NUMBER) | EVF(EVF_MESSAGE) | EVF_TXN_)        \
 	X(EV_OPERATOR_SIGNED_IN, "mpesa.operator.signed_in", EVF(EVF_OPERATOR))    \
 	X(EV_SALE_CASH_RECORDED, "mpesa.sale.cash_recorded",                       \
-	  EVF_MONEY_ | EVF(EVF_ACCOUNT_REFERENCE) | EVF_TXN_ | EVF(EVF_OPERATOR))
+	  EVF_MONEY_ | EVF(EVF_ACCOUNT_REFERENCE) | EVF_TXN_ | EVF(EVF_OPERATOR))    \
+	X(EV_ALERT_FAILURES, "mpesa.alert.failures",                               \
+	  EVF(EVF_ERROR_TYPE) | EVF(EVF_MESSAGE) | EVF(EVF_ENVIRONMENT))
 
 enum event_type {
 #define EVENT_TYPE_ENUM(e, name, fields) e,

@@ -157,6 +157,7 @@ struct daraja {
 	struct daraja_breaker breaker;
 	enum pos_status (*before_send)(void *, enum daraja_api, struct pos_err *);
 	void (*on_breaker)(void *, enum daraja_breaker_state, enum daraja_breaker_state);
+	void (*on_result)(void *, const struct daraja_result *);
 	void *hook_user;
 	int64_t (*now_ms)(void *);
 	uint64_t (*rng)(void *);
@@ -430,6 +431,7 @@ struct daraja *daraja_new(const struct daraja_opts *opts, struct pos_err *err)
 	}
 	d->before_send = opts->before_send;
 	d->on_breaker = opts->on_breaker;
+	d->on_result = opts->on_result;
 	d->hook_user = opts->hook_user;
 	d->now_ms = opts->now_ms;
 	d->rng = opts->rng;
@@ -1239,6 +1241,8 @@ unsigned daraja_perform(struct daraja *d)
 		unlink_req(d, r);
 		if (!r->internal)
 			d->outstanding--;
+		if (d->on_result)
+			d->on_result(d->hook_user, &r->res);
 		if (r->cb && !r->internal)
 			r->cb(r->user, &r->res);
 		req_free(r);

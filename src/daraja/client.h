@@ -141,6 +141,8 @@ const char *daraja_breaker_state_name(enum daraja_breaker_state s); /* "open" */
 
 /* ---- options ----------------------------------------------------------------- */
 
+struct daraja_result; /* below */
+
 /* A file descriptor of the caller's (terminal, wake pipe) for daraja_poll().
  * events/revents use poll(2)'s POLLIN/POLLPRI/POLLOUT bits. */
 struct daraja_extra_fd {
@@ -196,6 +198,9 @@ struct daraja_opts {
 	/* Called on every breaker state change (for the status bar, events). */
 	void (*on_breaker)(void *user, enum daraja_breaker_state from,
 	                   enum daraja_breaker_state to);
+	/* Called once per finished request, OAuth included, just before its
+	 * callback (for measurements: latency, outcome by API). Read-only. */
+	void (*on_result)(void *user, const struct daraja_result *res);
 	void *hook_user;
 
 	/* Test seams. now_ms: a monotonic clock in milliseconds (default

@@ -508,7 +508,7 @@ static const struct file_error_case {
 	 "t.conf:1: [\"dajara\"]: unknown section; did you mean [daraja]?"},
 	{"[payments]\n",
 	 "t.conf:1: [\"payments\"]: unknown section; allowed [daraja], [till], [listener], "
-	 "[store], [bus], [ui], [limits], [log]"},
+	 "[store], [bus], [ui], [limits], [log], [api]"},
 	{"[daraja]\njust some words\n",
 	 "t.conf:2: the line has no \"=\"; write key = value, a [section] header, or a "
 	 "comment starting with # or ;"},
@@ -602,7 +602,7 @@ static void test_many_errors_with_lines(void **state)
 		"shop.conf:8: [till] id: \"till one\" may hold only letters, digits, '-', '_' and '.'; "
 		"allowed 1..32 characters: letters, digits, '-', '_' and '.'",
 		"shop.conf:9: [\"nowhere\"]: unknown section; allowed [daraja], [till], [listener], "
-		"[store], [bus], [ui], [limits], [log]",
+		"[store], [bus], [ui], [limits], [log], [api]",
 		"shop.conf:12: [listener] bind: \"8090\" has no :port; allowed host:port with a port of 0..65535",
 		"shop.conf:13: the line has no \"=\"; write key = value, a [section] header, or a "
 		"comment starting with # or ;",
@@ -1570,7 +1570,8 @@ static void test_typed_fields_and_getters(void **state)
 	assert_string_equal(config_section_at(0, &help), "daraja");
 	assert_non_null(help);
 	assert_string_equal(config_section_at(7, NULL), "log");
-	assert_null(config_section_at(8, NULL));
+	assert_string_equal(config_section_at(8, NULL), "api");
+	assert_null(config_section_at(9, NULL));
 }
 
 /* ---- the generated files ------------------------------------------------------ */

@@ -21,6 +21,7 @@ static const char *const names[] = {
 	"mpesa.balance.result",        "mpesa.breaker.opened",      "mpesa.breaker.closed",
 	"mpesa.callback.orphan",       "mpesa.callback.conflict",   "mpesa.reconcile.resolved",
 	"mpesa.reconcile.unresolved",  "mpesa.operator.signed_in",  "mpesa.sale.cash_recorded",
+	"mpesa.alert.failures",
 };
 
 /* The Python adapter's subset, then ours. */
