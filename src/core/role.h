@@ -50,6 +50,8 @@ enum role {
 	  "print the day-end report")                                              \
 	X(ROLE_ACT_RESOLVE_UNRESOLVED, "resolve_unresolved", ROLE_SUPERVISOR,      \
 	  "close unresolved or held transactions")                                 \
+	X(ROLE_ACT_C2B_REGISTER, "c2b_register", ROLE_SUPERVISOR,                  \
+	  "register the paybill/till payment (C2B) URLs with M-Pesa")              \
 	X(ROLE_ACT_OPERATORS, "operators", ROLE_ADMIN, "manage operators")         \
 	X(ROLE_ACT_SETTINGS, "settings", ROLE_ADMIN, "change the settings")
 

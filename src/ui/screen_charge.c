@@ -422,6 +422,9 @@ static unsigned key_form(struct ui *ui, struct charge *c, const struct ui_key *k
 		c->background[0] = '\0';
 		ui_message_clear(ui);
 		return UI_HANDLED | UI_REDRAW;
+	case UI_ACT_CLAIM: /* the customer paid the paybill: ui/screen_claim.c */
+		ui_push(ui, &ui_screen_claim, c->f[F_AMOUNT].text);
+		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_CASH:
 		if (!check_field(ui, c, F_AMOUNT, true)) {
 			c->focus = F_AMOUNT;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/c2b.h"
 #include "app/flow.h"
 #include "base/str.h"
 #include "core/phone.h"
@@ -45,6 +46,8 @@ struct detail {
 	struct ui_field receipt;
 	struct ui_flow *flow; /* check now, or resolve */
 	bool resolving;
+	/* reversal: the payment this one reverses, or its reversal */
+	char link[80];
 };
 
 /* ---- loading -------------------------------------------------------------- */
@@ -72,6 +75,28 @@ static bool on_tl(const struct store_timeline_row *r, void *ctx)
 	return true;
 }
 
+/* "Reverses T000001Y" / "Reversed by T000003Q (REVERSED)". */
+static void load_link(struct ui *ui, struct detail *d)
+{
+	struct store_txn o;
+	bool found = false;
+	d->link[0] = '\0';
+	if (d->t.kind == TXN_KIND_REVERSAL && d->t.original_txn_id &&
+	    store_txn_get(ui_store(ui), d->t.original_txn_id, &o, NULL) == POS_OK)
+		snprintf(d->link, sizeof d->link, "Reverses %s (%s)", o.public_id, o.receipt);
+	else if ((d->t.kind == TXN_KIND_STK || d->t.kind == TXN_KIND_C2B) &&
+	         app_reversal_of(ui_app(ui), d->t.id, &o, &found, NULL) == POS_OK && found)
+		snprintf(d->link, sizeof d->link, "Reversed by %s (%s)", o.public_id,
+		         ui_state_short(&o));
+}
+
+/* A completed customer payment can be reversed (Daraja reverses no B2C). */
+static bool reversible(const struct detail *d)
+{
+	return d->have && !d->link[0] && d->t.state == TXN_COMPLETED && d->t.receipt[0] &&
+	       (d->t.kind == TXN_KIND_STK || d->t.kind == TXN_KIND_C2B);
+}
+
 static void load(struct ui *ui, struct detail *d)
 {
 	struct pos_err err;
@@ -83,6 +108,7 @@ static void load(struct ui *ui, struct detail *d)
 	}
 	d->have = true;
 	d->problem[0] = '\0';
+	load_link(ui, d);
 	d->n_tl = 0;
 	d->tl_more = false;
 	if (store_txn_timeline(ui_store(ui), d->id, on_tl, d, &err) != POS_OK)
@@ -244,7 +270,8 @@ static unsigned context(const void *self)
 {
 	const struct detail *d = self;
 	return d->mode == M_RAW ? UI_CX_RAW : d->mode == M_RESOLVE ? UI_CX_RESOLVE
-	                                                           : UI_CX_DETAIL;
+	       : reversible(d) ? UI_CX_DETAIL | UI_CX_REVERSIBLE
+	                       : UI_CX_DETAIL;
 }
 
 static bool typing(const void *self)
@@ -352,6 +379,10 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 			ui_message(ui, UI_MSG_GOOD, "Receipt saved to %s", saved);
 		return UI_HANDLED | UI_REDRAW;
 	}
+	case UI_ACT_REVERSE:
+		if (reversible(d))
+			ui_push(ui, &ui_screen_reverse, &d->id);
+		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_BACK:
 		return UI_HANDLED | UI_LEAVE;
 	default:
@@ -430,6 +461,8 @@ static void draw_info(struct ui *ui, struct detail *d, const struct ui_rect *b)
 		snprintf(v, sizeof v, "%s %s", t->result_code, t->result_desc);
 		pair(ui, y++, x, w, "Result", v);
 	}
+	if (d->link[0])
+		pair(ui, y++, x, w, "Reversal", d->link);
 	const char *next = what_next(t);
 	if (next)
 		y += ui_wrap(y, x, w, 2, ui_attr(ui, UI_A_WARN), next);

@@ -68,10 +68,14 @@ enum {
 	UI_CX_QR = 1u << 22,
 	UI_CX_REVERSE = 1u << 23,     /* reversal dialog over the detail view */
 	UI_CX_CLAIM = 1u << 24,       /* claiming a paybill payment for a sale */
-	/* Bits 25-30 are free: a screen that needs another context takes the
+	UI_CX_SURE = 1u << 25,        /* yes or no before a C2B registration or
+	                               * a reversal */
+	UI_CX_REVERSIBLE = 1u << 26,  /* added to UI_CX_DETAIL when the payment
+	                               * shown can be reversed (STK or C2B) */
+	/* Bits 27-30 are free: a screen that needs another context takes the
 	 * next one and moves UI_CX_ALL. */
 };
-#define UI_CX_ALL ((1u << 25) - 1u)
+#define UI_CX_ALL ((1u << 27) - 1u)
 #define UI_CX_IN (UI_CX_ALL & ~UI_CX_SIGNIN)
 #define UI_CX_CHARGE_ANY \
 	(UI_CX_FORM | UI_CX_CONFIRM | UI_CX_CASH | UI_CX_LIVE | UI_CX_DONE)
@@ -158,6 +162,11 @@ extern const struct screen_ops ui_screen_history;
 extern const struct screen_ops ui_screen_detail;
 extern const struct screen_ops ui_screen_help;
 extern const struct screen_ops ui_screen_menu;
+/* Pushed, not in the menu: claiming a C2B payment for the sale at hand
+ * (arg: the amount typed, const char *, may be NULL) and reversing a
+ * payment from its detail (arg: const int64_t *, the transaction id). */
+extern const struct screen_ops ui_screen_claim;
+extern const struct screen_ops ui_screen_reverse;
 /* Every screen the menu offers (ui/menu.def) is declared here. */
 #define UI_MENU(ops, role_action, label, what) extern const struct screen_ops ops;
 #include "ui/menu.def"
@@ -402,6 +411,13 @@ const char *ui_export_path(const struct ui_export *x);
 int64_t ui_export_rows(const struct ui_export *x);
 /* Close; an unfinished file is removed. NULL is fine. */
 void ui_export_close(struct ui_export *x);
+
+/* ---- screen_c2b.c: C2B rows, shared with the claim screen ---------------- */
+/* The phone as Daraja gave it: a full number written the Kenyan way, a
+ * masked one as is, a SHA-256 hash shortened ("#a1b2c3d4e5.."), "-". */
+void ui_c2b_phone(const char *msisdn, char *out, size_t outsz);
+/* "1,500" (a column headed KES). */
+void ui_c2b_shillings(int64_t minor, char *out, size_t outsz);
 
 /* ---- screen_c2b.c: C2B rows, shared with the claim screen ---------------- */
 /* The phone as Daraja gave it: a full number written the Kenyan way, a

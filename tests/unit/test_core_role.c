@@ -22,6 +22,7 @@ static const struct {
 	{"payout", "supervisor"},      {"balance", "supervisor"},
 	{"reversal", "supervisor"},    {"all_history", "supervisor"},
 	{"day_end_report", "supervisor"}, {"resolve_unresolved", "supervisor"},
+	{"c2b_register", "supervisor"},
 	{"operators", "admin"},        {"settings", "admin"},
 };
 
