@@ -130,6 +130,7 @@ int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_status(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_balance(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_reverse(const struct cli_globals *g, int argc, char **argv);
+int cli_cmd_c2b(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv);
 int cli_cmd_operator(const struct cli_globals *g, int argc, char **argv);

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{"status", "status ID: where a transaction stands (checked with M-Pesa)", cli_cmd_status},
 	{"balance", "the M-Pesa account balance", cli_cmd_balance},
 	{"reverse", "reverse ID: reverse a completed customer payment", cli_cmd_reverse},
+	{"c2b", "c2b register: register the paybill/till payment URLs with M-Pesa", cli_cmd_c2b},
 	{"reconcile", "settle every transaction that is not final, now", cli_cmd_reconcile},
 	{"resolve", "resolve ID: close an unresolved transaction as paid or not paid", cli_cmd_resolve},
 	{"operator", "operator add|list|passwd|disable: the people who use the till", cli_cmd_operator},
