@@ -94,6 +94,9 @@ struct flow_timing {
 	int status_queries;
 	int64_t child_wait_ms;    /* how long a status query's result is awaited */
 	int64_t query_expire_ms;  /* status/balance query without result: failed */
+	int64_t pass_horizon_ms;  /* reconciliation: a step due later waits for the next pass */
+	int64_t query_slack_ms;   /* added to a recorded next query time */
+	int64_t parked_ms;        /* unresolved: off reconciliation's due list this long */
 };
 void flow_timing_of(const struct config *cfg, struct flow_timing *t);
 

@@ -11,8 +11,6 @@
 #include "base/str.h"
 #include "core/phone.h"
 
-enum { PASS_HORIZON_MS = 2000 };
-
 /* ---- sending --------------------------------------------------------------------- */
 
 static void on_sent(void *user, struct daraja_result *res)
@@ -346,7 +344,7 @@ static void wait_or_leave(struct app_flow *f, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS &&
+	if (f->mode == FLOW_PASS && delay_ms > f->tm.pass_horizon_ms &&
 	    !(f->child_id && f->patient)) {
 		flow_finish(f);
 		return;

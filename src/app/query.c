@@ -10,8 +10,6 @@
 #include "base/log.h"
 #include "base/str.h"
 
-enum { PASS_HORIZON_MS = 2000 };
-
 void query_step(struct app_flow *f)
 {
 	struct store_txn *t = &f->txn;
@@ -22,7 +20,7 @@ void query_step(struct app_flow *f)
 	if (t->state == TXN_CREATED || t->state == TXN_SENT) {
 		int64_t stale = t->state == TXN_CREATED ? f->tm.created_stale_ms : f->tm.sent_stale_ms;
 		if (age < stale) {
-			if (f->mode == FLOW_PASS && stale - age > PASS_HORIZON_MS)
+			if (f->mode == FLOW_PASS && stale - age > f->tm.pass_horizon_ms)
 				flow_finish(f);
 			else
 				flow_schedule(f, stale - age);

@@ -8,7 +8,6 @@
 #include "base/log.h"
 
 enum { RECONCILE_MAX = 500, RECONCILE_PARALLEL = 4 };
-#define PARKED_MS ((int64_t)24 * 3600 * 1000)
 
 struct app_reconcile {
 	struct app_loop *loop;
@@ -18,6 +17,7 @@ struct app_reconcile {
 	bool *ended;
 	size_t n, next, running;
 	struct app_reconcile_stats stats;
+	struct flow_timing tm;
 };
 
 static void start_next(struct app_reconcile *r);
@@ -50,7 +50,7 @@ static void start_next(struct app_reconcile *r)
 		if (t->state == TXN_UNRESOLVED || t->state == TXN_REVIEW) {
 			/* A supervisor's turn: keep it off the due list for a day. */
 			(void)store_txn_schedule(app_store(a), t->id, t->attempts,
-			                         app_now_ms(a) + PARKED_MS, NULL);
+			                         app_now_ms(a) + r->tm.parked_ms, NULL);
 			continue;
 		}
 		struct app_flow *f;
@@ -78,6 +78,7 @@ enum pos_status app_reconcile_start(struct app_loop *l, bool force,
 		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
 	r->loop = l;
 	r->force = force;
+	flow_timing_of(app_config(a), &r->tm);
 	r->rows = calloc(RECONCILE_MAX, sizeof *r->rows);
 	r->flows = calloc(RECONCILE_MAX, sizeof *r->flows);
 	r->ended = calloc(RECONCILE_MAX, sizeof *r->ended);

@@ -11,8 +11,6 @@
 #include "core/phone.h"
 #include "core/result.h"
 
-enum { PASS_HORIZON_MS = 2000, QUERY_SLACK_MS = 2000 };
-
 static const char DEFAULT_DESC[] = "Payment";
 
 /* ---- timing -------------------------------------------------------------------- */
@@ -39,7 +37,7 @@ static void stk_wait(struct app_flow *f, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	if (f->mode == FLOW_PASS && delay_ms > PASS_HORIZON_MS && !f->success_seen_ms &&
+	if (f->mode == FLOW_PASS && delay_ms > f->tm.pass_horizon_ms && !f->success_seen_ms &&
 	    !(f->force && delay_ms <= f->tm.query_min_gap_ms)) {
 		flow_finish(f);
 		return;
@@ -140,7 +138,7 @@ static void send_query(struct app_flow *f)
 	struct daraja *d = app_daraja(a, &e);
 	int n = f->txn.attempts + 1;
 	int64_t now = app_now_ms(a);
-	int64_t next = now + query_backoff(f, n) + QUERY_SLACK_MS;
+	int64_t next = now + query_backoff(f, n) + f->tm.query_slack_ms;
 	f->last_query_ms = now;
 	f->next_query_mono = app_mono_ms() + query_backoff(f, n);
 	app_stk_queried(a, f->txn.id);
@@ -247,7 +245,7 @@ void stk_step(struct app_flow *f)
 	int64_t due = mono;
 	if (!f->force) {
 		due = f->next_query_mono ? f->next_query_mono
-		      : t->next_query_at ? mono + (t->next_query_at - QUERY_SLACK_MS - now)
+		      : t->next_query_at ? mono + (t->next_query_at - f->tm.query_slack_ms - now)
 		                         : mono;
 		if (due - mono > end - now && f->last_query_ms < end)
 			due = mono + (end - now); /* a look once the prompt has certainly expired */

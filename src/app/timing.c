@@ -91,4 +91,17 @@ void flow_timing_of(const struct config *cfg, struct flow_timing *t)
 	/* A status or balance query a person asked for: after this long without
 	 * its result it is failed (nothing moved; ask again). */
 	t->query_expire_ms = 300000;
+
+	/* ---- reconciliation ---- */
+	/* A pass takes one step per open transaction: a step due within this
+	 * is waited for, a later one is left to the next pass (serve runs one
+	 * every 30 s). */
+	t->pass_horizon_ms = 2000;
+	/* The next query time recorded for other processes is this much later
+	 * than this process plans, so that a pass never asks just before the
+	 * flow that follows the charge does. */
+	t->query_slack_ms = 2000;
+	/* Unresolved and held transactions are a supervisor's: passes leave
+	 * them alone for a day. */
+	t->parked_ms = (int64_t)24 * 3600 * 1000;
 }
