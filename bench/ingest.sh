@@ -43,6 +43,7 @@ SEED_SECS=$(json "$CACHE/pool-$POOL-$KEY.json" seconds)
 
 DB=$RUN/ours.db
 copy_db "$POOL_DB" "$DB"
+delivered "$DB"
 cat >"$RUN/pos.conf" <<CONF
 [listener]
 bind = 127.0.0.1:0

@@ -26,6 +26,7 @@ LAST=$(json "$CACHE/ledgermem-$N-$KEY.json" last)
 
 DB=$RUN/mem.db
 copy_db "$TPL" "$DB"
+delivered "$DB"
 cat >"$RUN/pos.conf" <<CONF
 [listener]
 bind = 127.0.0.1:0
