@@ -491,15 +491,16 @@ static void finish_flow(void *user)
 {
 	struct job *j = user;
 	struct app_api *api = j->api;
+	struct app_flow *f = j->flow;
 	app_loop_cancel(api->loop, j->timer);
 	active_remove(api, j);
-	const struct store_txn *t = app_flow_txn(j->flow);
-	const struct pos_err *fe = app_flow_error(j->flow);
+	const struct store_txn *t = app_flow_txn(f);
+	/* The answer is the last use of j: the worker frees it once woken. */
 	if (t)
 		answer_txn(j, t, true);
 	else
-		fail(j, fe);
-	app_flow_free(j->flow);
+		fail(j, app_flow_error(f));
+	app_flow_free(f);
 }
 
 static void on_flow(void *user, struct app_flow *f)
