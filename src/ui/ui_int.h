@@ -382,6 +382,20 @@ void ui_field_set(struct ui_field *f, const char *text);
 void ui_field_draw(const struct ui *ui, const struct ui_field *f, int y, int x,
                    int label_w, int value_w, bool focus);
 
+/* ---- screen_payout.c: signing a payout (also the bulk screen's approval) --- */
+/* The confirmation's fields: the signed-in operator's PIN again, then (above
+ * [limits] approval_above) a second supervisor's id and PIN. */
+enum { UI_SIGN_FIELDS = 3 };
+void ui_payout_sign_reset(struct ui_field c[UI_SIGN_FIELDS]);
+/* Enter on field *focus: move on (false), or on the last field true. */
+bool ui_payout_sign_enter(struct ui_field c[UI_SIGN_FIELDS], bool need_approver, int *focus);
+/* Check the PINs with app_signin(): true with op (and approver) filled;
+ * else the error is under the field and *focus on it. */
+bool ui_payout_sign(struct ui *ui, struct ui_field c[UI_SIGN_FIELDS], bool need_approver,
+                    int *focus, struct app_operator *op, struct app_operator *approver);
+void ui_payout_sign_draw(struct ui *ui, const struct ui_field c[UI_SIGN_FIELDS],
+                         bool need_approver, int focus, int y, int x, int w);
+
 /* ---- lines.c: outside text made safe to show ------------------------------- */
 enum { UI_LINES_MAX = 5000, UI_LINES_BYTES_MAX = 256 * 1024 };
 struct ui_lines {
