@@ -143,8 +143,16 @@ kill -HUP "$SERVE_PID"
 for _ in $(seq 1 100); do [[ $(grep -c 'configuration reloaded' "$T/pos.log") -ge 3 ]] && break; sleep 0.05; done
 call POST /api/v1/charges "$SUP" '{"phone":"0708200018","amount":10}'
 is "$CODE/$(j .state)" "202/awaiting" "... and the right one again"
+# a certificate that is not one is refused before it is used
+echo "not a certificate" >"$T/bad-cert.pem"
+cp "$T/good.conf" "$CONF"; printf '[daraja]\ncert = %s\n' "$T/bad-cert.pem" >>"$CONF"
+kill -HUP "$SERVE_PID"
+for _ in $(seq 1 100); do [[ $(grep -c 'configuration is refused' "$T/pos.log") -ge 2 ]] && break; sleep 0.05; done
+grep 'configuration is refused' "$T/pos.log" | tail -1 | grep -qi 'cert' &&
+  ok "SIGHUP: a bad certificate is refused, naming it" || not_ok "SIGHUP: a bad certificate is refused, naming it" "$(tail -3 "$T/pos.log")"
+cp "$T/good.conf" "$CONF"
 M3=$(curl -s "$API/metrics")
-like "$M3" 'mpesa_pos_config_reloads_total\{result="refused"\} 1' "/metrics counts the refused reload"
+like "$M3" 'mpesa_pos_config_reloads_total\{result="refused"\} 2' "/metrics counts the refused reloads"
 grep -qF "$SUP" "$T/pos.log" "$T/serve.out" && not_ok "no token in the log" || ok "no token in the log"
 fl_stop_serve
 is "$SERVE_RC" 0 "serve stops cleanly with the API running"
