@@ -63,7 +63,10 @@ echo "bench: seeded databases ready (${PREP} s)" >&2
 
 # 2. The benchmarks, the most sensitive first.
 failed=()
-for b in ingest ledger client memory console; do
+BENCHES="ingest ledger client memory console"
+# bulk.sh takes about 22 s: full runs only (alone: bench/bulk.sh quick).
+[[ $MODE == full ]] && BENCHES="$BENCHES bulk"
+for b in $BENCHES; do
   if ! bench/$b.sh "$MODE" 2> >(tee -a "$log" >&2); then
     failed+=("$b")
     echo "bench: $b failed; see $log" >&2
@@ -123,10 +126,11 @@ section() {
   section 2-ledger.md "2. Ledger at scale"
   section 3-client.md "3. Client overhead"
   section 4-memory.md "4. Memory"
-  echo "## 5. Bulk payout"
-  echo
-  echo "Pending: comes with the bulk payout feature."
-  echo
+  if [[ $MODE == full ]]; then
+    section 5-bulk.md "5. Bulk payout"
+  else
+    printf '## 5. Bulk payout\n\nNot in quick runs (about 22 s): see a full run, or `BUILD=build bench/bulk.sh quick`.\n\n'
+  fi
   section 6-console.md "6. The console: start-up and memory; \`status\`"
   echo "## How to reproduce"
   echo
