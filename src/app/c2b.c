@@ -449,13 +449,13 @@ enum pos_status app_reversal_start_reason(struct app_loop *l,
                                           struct app_flow **out, struct pos_err *err)
 {
 	struct app *a = app_loop_app(l);
-	char why[STORE_DESC_MAX], detail[STORE_DESC_MAX + 128];
-	str_copy(why, sizeof why, reason ? reason : "");
+	char why[4 * STORE_DESC_MAX], detail[sizeof why + 128];
+	bool fits = str_copy(why, sizeof why, reason ? reason : "");
 	str_trim(why);
 	if (!why[0])
 		return pos_err_set(err, POS_E_EMPTY, "reason",
 		                   "say why the payment is reversed (it goes into the audit log)");
-	if (str_utf8_len(why) < 0 || str_utf8_len(why) > 100)
+	if (!fits || str_utf8_len(why) < 0 || str_utf8_len(why) > 100)
 		return pos_err_set(err, POS_E_INVALID, "reason",
 		                   "the reason is too long: at most 100 characters");
 	enum pos_status rc = app_reversal_start(l, op, txn, fn, user, out, err);
