@@ -1,7 +1,7 @@
 /* store/batch.c: a bulk-payout batch recorded whole (the batch and every row
  * as a transaction, in one database transaction), read back in row order,
  * confirmed by its creator below the approval limit, and found again after
- * a crash. */
+ * a crash (store_batch_confirm is beside the other moves, store/misc.c). */
 #include "store/store_int.h"
 
 #include <string.h>
@@ -91,39 +91,6 @@ fail:
 	store_rollback(st);
 	for (size_t i = 0; i < n; i++)
 		rows[i].batch_id = rows[i].batch_row = 0;
-	return rc;
-}
-
-enum pos_status store_batch_confirm(struct store *st, int64_t id, struct pos_err *err)
-{
-	struct store_batch b;
-	enum pos_status rc;
-	if ((rc = store_begin(st, err)) != POS_OK)
-		return rc;
-	if ((rc = store_batch_get(st, id, &b, err)) != POS_OK)
-		goto fail;
-	if (b.status != STORE_BATCH_DRAFT) {
-		rc = pos_err_set(err, POS_E_STATE, "status", "batch %lld is %s: it cannot become %s",
-		                 (long long)id, store_batch_status_name(b.status),
-		                 store_batch_status_name(STORE_BATCH_APPROVED));
-		goto fail;
-	}
-	sqlite3_stmt *s = store_stmt(st, SQL_BATCH_SET, err);
-	if (!s) {
-		rc = err ? err->code : POS_E_STORE;
-		goto fail;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, store_batch_status_name(STORE_BATCH_APPROVED), -1,
-	                  SQLITE_STATIC);
-	sqlite3_bind_null(s, 3);
-	sqlite3_bind_int64(s, 4, clock_now_ms());
-	if ((rc = store_step_done(st, s, "updating the batch", err)) != POS_OK ||
-	    (rc = store_commit(st, "the batch", err)) != POS_OK)
-		goto fail;
-	return POS_OK;
-fail:
-	store_rollback(st);
 	return rc;
 }
 
