@@ -8,6 +8,7 @@
 
 #include "app/api.h"
 #include "app/app.h"
+#include "app/backfill.h"
 #include "app/flow.h"
 #include "app/loop.h"
 #include "base/clock.h"
@@ -315,6 +316,7 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 				log_warn("serve", "the failed-transaction alert could not look: %s", err.msg);
 		}
 		reconcile_tick(&rec);
+		app_backfill_tick(loop); /* missed C2B payments, every 15 min */
 		app_loop_turn(loop, TURN_MS);
 	}
 	app_api_stop(api);

@@ -463,7 +463,8 @@ static bool status_same(const struct ui_status *a, const struct ui_status *b)
 	return a->daraja_known == b->daraja_known && a->daraja_ok == b->daraja_ok &&
 	       str_eq(a->breaker, b->breaker) && a->listening == b->listening &&
 	       str_eq(a->listener, b->listener) && a->outbox_known == b->outbox_known &&
-	       a->outbox_lag == b->outbox_lag && a->last_callback_ms == b->last_callback_ms;
+	       a->outbox_lag == b->outbox_lag && a->last_callback_ms == b->last_callback_ms &&
+	       str_eq(a->notice, b->notice);
 }
 
 static void run(struct ui *ui)

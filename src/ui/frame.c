@@ -75,7 +75,9 @@ static void draw_status(struct ui *ui, int y, int cols)
 		str_copy(outbox, sizeof outbox, "events off");
 	const char *last = "no callback yet";
 	char last_text[48];
-	if (s->last_callback_ms) {
+	if (s->notice[0]) /* the initiator password's expiry outranks it */
+		last = s->notice;
+	else if (s->last_callback_ms) {
 		snprintf(last_text, sizeof last_text, "callback %s",
 		         ui_ago(s->last_callback_ms, clock_now_ms(), ago, sizeof ago));
 		last = last_text;
@@ -83,7 +85,12 @@ static void draw_status(struct ui *ui, int y, int cols)
 	snprintf(line, sizeof line, " %s %s breaker %s %s %s %s %s %s %s", daraja, dot,
 	         s->breaker[0] ? s->breaker : "closed", dot,
 	         s->listening ? "listener on" : "poll mode", dot, outbox, dot, last);
-	bool alarm = (s->daraja_known && !s->daraja_ok) || str_eq(s->breaker, "OPEN");
+	bool alarm = (s->daraja_known && !s->daraja_ok) || str_eq(s->breaker, "OPEN") ||
+	             s->notice_alarm;
+	if (!alarm && s->notice[0]) {
+		ui_put(y, 0, cols, ui_attr(ui, UI_A_WARN), line);
+		return;
+	}
 	ui_put(y, 0, cols, ui_attr(ui, alarm ? UI_A_ERROR : UI_A_DIM), line);
 }
 

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/doctor.h"
+#include "base/clock.h"
 #include "base/str.h"
 #include "config/config.h"
 #include "daraja/client.h"
@@ -35,6 +37,33 @@ static bool outbox_lag(struct ui *ui, int64_t *lag)
 	return any;
 }
 
+/* The initiator password's expiry (app/doctor.h), looked at once a minute:
+ * from two weeks before it, then once it has expired. */
+static void password_notice(struct app *a, struct ui_status *s)
+{
+	static int64_t next_ms;
+	static char notice[sizeof s->notice];
+	static bool alarm;
+	int64_t now = clock_mono_ms();
+	if (now >= next_ms) {
+		struct app_password_age p;
+		next_ms = now + 60000;
+		notice[0] = '\0';
+		alarm = false;
+		if (app_password_age(a, &p, NULL) == POS_OK && p.known &&
+		    p.verdict != APP_VERDICT_OK) {
+			alarm = p.verdict == APP_VERDICT_FAILED;
+			if (alarm)
+				str_copy(notice, sizeof notice, "INITIATOR PW EXPIRED");
+			else
+				snprintf(notice, sizeof notice, "initiator pw: %lldd left",
+				         (long long)p.days_left);
+		}
+	}
+	str_copy(s->notice, sizeof s->notice, notice);
+	s->notice_alarm = alarm;
+}
+
 void ui_status_refresh(struct ui *ui, struct ui_status *s)
 {
 	struct app *a = ui_app(ui);
@@ -57,6 +86,7 @@ void ui_status_refresh(struct ui *ui, struct ui_status *s)
 	s->listening = url != NULL;
 	str_copy(s->listener, sizeof s->listener, url ? url : "poll mode");
 	s->outbox_known = outbox_lag(ui, &s->outbox_lag);
+	password_notice(a, s);
 }
 
 /* A transaction's answer reached the flows, and so app_daraja_reachable():

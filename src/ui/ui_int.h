@@ -189,6 +189,8 @@ struct ui_status {
 	bool outbox_known;
 	int64_t outbox_lag;      /* events not yet delivered */
 	int64_t last_callback_ms; /* wall clock; 0 = none this session */
+	char notice[48];         /* the initiator password's expiry; "" = none */
+	bool notice_alarm;       /* expired, not only near */
 };
 
 /* Glyphs, UTF-8 or ASCII. */
