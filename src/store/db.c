@@ -456,6 +456,8 @@ void store_close(struct store *st)
 		return;
 	for (size_t i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (size_t i = 0; i < sizeof st->upd / sizeof st->upd[0]; i++)
+		sqlite3_finalize(st->upd[i].s);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->changed);

@@ -83,17 +83,6 @@
 	X(SQL_TXN_BY_RECEIPT,                                                    \
 	  "SELECT " STORE_TXN_COLS " FROM txn WHERE receipt = ?1 AND kind IN "   \
 	  STORE_MONEY_KINDS)                                                     \
-	X(SQL_TXN_APPLY,                                                         \
-	  "UPDATE txn SET state = ?2, updated_at = ?3, "                         \
-	  "merchant_request_id = coalesce(?4, merchant_request_id), "            \
-	  "checkout_request_id = coalesce(?5, checkout_request_id), "            \
-	  "conversation_id = coalesce(?6, conversation_id), "                    \
-	  "originator_conversation_id = coalesce(?7, "                           \
-	  "originator_conversation_id), receipt = coalesce(?8, receipt), "       \
-	  "result_code = coalesce(?9, result_code), "                            \
-	  "result_desc = coalesce(?10, result_desc), "                           \
-	  "payer_name = coalesce(?11, payer_name), "                             \
-	  "account_reference = coalesce(?12, account_reference) WHERE id = ?1")  \
 	X(SQL_TXN_SCHEDULE,                                                      \
 	  "UPDATE txn SET attempts = ?2, next_query_at = ?3, updated_at = ?4 "   \
 	  "WHERE id = ?1")                                                       \
@@ -240,6 +229,14 @@ struct store {
 	char *path;
 	struct store_opts opts;
 	sqlite3_stmt *stmt[SQL_COUNT];
+	/* UPDATE txn statements by the columns they write (txn.c): a change
+	 * writes only what it changes, so SQLite maintains only the indexes of
+	 * those columns. */
+	struct {
+		uint32_t mask;
+		sqlite3_stmt *s;
+	} upd[8];
+	unsigned upd_next;
 	/* Transactions changed in the current database transaction (for the
 	 * writer's notify hook). */
 	int64_t *changed;

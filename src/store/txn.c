@@ -2,6 +2,7 @@
 #include "store/store_int.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,23 +221,6 @@ static enum pos_status emit(struct store *st, const struct store_txn *t,
 	return store_emit_in(st, name, t->id, &v, fields, err);
 }
 
-static enum pos_status bind_fields(sqlite3_stmt *s, const struct store_txn_fields *f)
-{
-	static const struct store_txn_fields none;
-	if (!f)
-		f = &none;
-	store_bind_text(s, 4, f->merchant_request_id);
-	store_bind_text(s, 5, f->checkout_request_id);
-	store_bind_text(s, 6, f->conversation_id);
-	store_bind_text(s, 7, f->originator_conversation_id);
-	store_bind_text(s, 8, f->receipt);
-	store_bind_text(s, 9, f->result_code);
-	store_bind_text(s, 10, f->result_desc);
-	store_bind_text(s, 11, f->payer_name);
-	store_bind_text(s, 12, f->account_reference);
-	return POS_OK;
-}
-
 /* A unique id or receipt already belongs to another transaction: say which. */
 static enum pos_status duplicate_id(const struct store_txn *t,
                                     const struct store_txn_fields *set,
@@ -265,19 +249,75 @@ static enum pos_status duplicate_id(const struct store_txn *t,
 	return POS_E_DUPLICATE;
 }
 
+/* The columns a change may write, in the order of their bit in a mask. */
+#define UPD_COL(c) {#c, offsetof(struct store_txn_fields, c), offsetof(struct store_txn, c)}
+static const struct {
+	const char *col;
+	size_t set_off, txn_off;
+} upd_cols[] = {
+	UPD_COL(merchant_request_id), UPD_COL(checkout_request_id),
+	UPD_COL(conversation_id), UPD_COL(originator_conversation_id),
+	UPD_COL(receipt), UPD_COL(result_code), UPD_COL(result_desc),
+	UPD_COL(payer_name), UPD_COL(account_reference),
+};
+#undef UPD_COL
+enum { UPD_N = sizeof upd_cols / sizeof upd_cols[0] };
+#define UPD_STATE (1u << UPD_N)
+
+/* "UPDATE txn SET updated_at = ?2[, state = ?3][, col = ?4+i ...] WHERE
+ * id = ?1" for the columns in mask, prepared once per connection (a few
+ * shapes cover every flow). */
+static sqlite3_stmt *update_stmt(struct store *st, uint32_t mask, struct pos_err *err)
+{
+	const size_t slots = sizeof st->upd / sizeof st->upd[0];
+	for (size_t i = 0; i < slots; i++)
+		if (st->upd[i].s && st->upd[i].mask == mask)
+			return st->upd[i].s;
+	char sql[640];
+	size_t n = 0;
+	n += (size_t)snprintf(sql + n, sizeof sql - n, "UPDATE txn SET updated_at = ?2%s",
+	                      mask & UPD_STATE ? ", state = ?3" : "");
+	for (unsigned i = 0; i < UPD_N; i++)
+		if (mask & (1u << i))
+			n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s = ?%u",
+			                      upd_cols[i].col, 4 + i);
+	snprintf(sql + n, sizeof sql - n, " WHERE id = ?1");
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+	if (rc != SQLITE_OK) {
+		store_db_error(st, rc, "preparing a query", err);
+		return NULL;
+	}
+	size_t k = st->upd_next++ % slots;
+	sqlite3_finalize(st->upd[k].s);
+	st->upd[k].mask = mask;
+	st->upd[k].s = s;
+	return s;
+}
+
 static enum pos_status update_row(struct store *st, struct store_txn *t,
                                   enum txn_state state,
                                   const struct store_txn_fields *set,
                                   struct pos_err *err)
 {
 	int64_t now = clock_now_ms();
-	sqlite3_stmt *s = store_stmt(st, SQL_TXN_APPLY, err);
+	uint32_t mask = state != t->state ? UPD_STATE : 0;
+	const char *v[UPD_N] = {0};
+	for (unsigned i = 0; set && i < UPD_N; i++) {
+		v[i] = *(const char *const *)((const char *)set + upd_cols[i].set_off);
+		if (store_is_set(v[i]) && strcmp(v[i], (const char *)t + upd_cols[i].txn_off) != 0)
+			mask |= 1u << i;
+	}
+	sqlite3_stmt *s = update_stmt(st, mask, err);
 	if (!s)
 		return err ? err->code : POS_E_STORE;
 	sqlite3_bind_int64(s, 1, t->id);
-	sqlite3_bind_text(s, 2, txn_state_name(state), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	bind_fields(s, set);
+	sqlite3_bind_int64(s, 2, now);
+	if (mask & UPD_STATE)
+		sqlite3_bind_text(s, 3, txn_state_name(state), -1, SQLITE_STATIC);
+	for (unsigned i = 0; i < UPD_N; i++)
+		if (mask & (1u << i))
+			sqlite3_bind_text(s, (int)(4 + i), v[i], -1, SQLITE_STATIC);
 	enum pos_status rc = store_step_done(st, s, "updating the transaction", err);
 	if (rc == POS_E_DUPLICATE)
 		return duplicate_id(t, set, err);
