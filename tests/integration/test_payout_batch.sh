@@ -88,7 +88,8 @@ is "$(sql "select count(*) from audit where action in ('payout.batch','payout.ba
 as 1001 1111 payout-batch --resume "$BATCH"
 is "$(j .error.field)/$(b2c_count)" "batch/8" "--resume of a finished batch is refused and sends nothing more"
 
-# ---- above the approval limit ----------------------------------------------------------------------
+# ---- above the approval limit (at 1000 a minute: 3 a minute would wait out the last minute) -------
+CONF=$T/fast.conf
 cat >"$T/big.csv" <<'CSV'
 0708000301,30000,Big One,
 0708000302,30000,Big Two,
