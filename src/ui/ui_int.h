@@ -435,13 +435,6 @@ void ui_c2b_phone(const char *msisdn, char *out, size_t outsz);
 /* "1,500" (a column headed KES). */
 void ui_c2b_shillings(int64_t minor, char *out, size_t outsz);
 
-/* ---- screen_c2b.c: C2B rows, shared with the claim screen ---------------- */
-/* The phone as Daraja gave it: a full number written the Kenyan way, a
- * masked one as is, a SHA-256 hash shortened ("#a1b2c3d4e5.."), "-". */
-void ui_c2b_phone(const char *msisdn, char *out, size_t outsz);
-/* "1,500" (a column headed KES). */
-void ui_c2b_shillings(int64_t minor, char *out, size_t outsz);
-
 /* ---- receipt.c ------------------------------------------------------------- */
 /* Write the receipt of a paid sale to receipt-<id>.txt in ui_output_dir()
  * (the path into saved, may be NULL), and start [ui] printer_command with
