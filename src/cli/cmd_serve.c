@@ -252,6 +252,7 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 		config_free(cfg);
 		return rc;
 	}
+	clock_init_from_env(); /* tests only: MPESA_POS_TESTING=1 */
 
 	struct app *a = NULL;
 	struct app_opts o = {.listen = true};

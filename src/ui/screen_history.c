@@ -621,11 +621,15 @@ static void row_text(const struct store_txn *t, bool wide, char *out, size_t out
 		phone[0] = '\0';
 	ui_amount(t, amount, sizeof amount);
 	const char *last = t->receipt[0] ? t->receipt : t->other_means;
+	/* A charge typed without a reference was sent with its own id as one
+	 * (Daraja requires it): the column leaves that stand-in out. */
+	const char *ref = strcmp(t->account_reference, t->public_id) != 0
+	                          ? t->account_reference
+	                          : "";
 	if (wide)
 		snprintf(out, outsz, "%-12s %-9s %-8s %-12.12s %11s %-10s %-10s %-12.12s %lld",
 		         when, t->public_id, ui_kind_short(t->kind), phone, amount,
-		         ui_state_short(t), last, t->account_reference,
-		         (long long)t->operator_id);
+		         ui_state_short(t), last, ref, (long long)t->operator_id);
 	else
 		snprintf(out, outsz, "%-12s %-9s %-8s %-12.12s %11s %-10s %s", when,
 		         t->public_id, ui_kind_short(t->kind), phone, amount,

@@ -115,7 +115,7 @@ bad.conf:11: [listener] allow: "10.0.0.0/33" has a prefix length above 32; allow
 bad.conf:12: [listener] public_url: "https://shop.example.co.ke/mpesa/callback" has a path; write only scheme://host[:port]: mpesa-pos adds its own callback paths; allowed scheme://host[:port] with no path, e.g. https://pos.example.co.ke, or empty
 bad.conf:14: [limits] payout_max: "10.50" has a fraction: amounts are whole shillings; allowed 1..1000000 KES in whole shillings
 bad.conf:15: the line has no "="; write key = value, a [section] header, or a comment starting with # or ;
-bad.conf:16: ["nowhere"]: unknown section; allowed [daraja], [till], [listener], [store], [bus], [ui], [limits], [log]
+bad.conf:16: ["nowhere"]: unknown section; allowed [daraja], [till], [listener], [store], [bus], [ui], [limits], [log], [api]
 EOF
 has_line "$err" "mpesa-pos: the configuration has 12 problems; fix them and run mpesa-pos config check again" \
   "bad file: counts its problems"
