@@ -124,6 +124,9 @@ enum pos_status app_open(const struct config *cfg, const struct app_opts *opts,
 		goto fail;
 	if ((st = store_listener_secret(a->st, a->secret, err)) != POS_OK)
 		goto fail;
+	/* The callback URLs carry it (a request's body in the debug log, a
+	 * registered URL): whoever reads the log must not learn it. */
+	log_secret_add(a->secret);
 	if (opts->listen && (st = start_listener(a, opts, err)) != POS_OK)
 		goto fail;
 	*out = a;

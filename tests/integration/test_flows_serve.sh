@@ -37,6 +37,10 @@ is "$(sql "select count(*) from txn where kind='status' and account_reference='$
 is "$(pushes_for "$OPEN")" 1 "one push for the charge"
 is "$(accepted_for /mpesa/b2c/v3/paymentrequest OriginatorConversationID "$OCID")" 1 "one payout"
 grep -q 'reconciliation' "$T/pos.log" && ok "the log says what reconciliation did" || not_ok "the log says what reconciliation did"
+SECRET=$(sql "select value from setting where key='listener.secret'")
+grep -q 'ResultURL' "$T/pos.log" && ! grep -q "$SECRET" "$T/pos.log" &&
+  ok "the debug log shows the payout's ResultURL without the callback path's secret" ||
+  not_ok "the debug log shows the payout's ResultURL without the callback path's secret"
 fl_stop_serve
 is "$SERVE_RC" 0 "serve stops cleanly on SIGTERM"
 t_done
