@@ -87,6 +87,7 @@ static enum pos_status start_listener(struct app *a, const struct app_opts *opts
 		.shortcode = cfg->daraja.business_shortcode,
 		.till_number = cfg->daraja.till_number,
 		.till_id = cfg->till.id,
+		.balance_shortcode = cfg->daraja.b2c_shortcode,
 		.c2b_account_pattern = cfg->listener.c2b_account_pattern,
 		.c2b_min_minor = cfg->listener.c2b_min_amount * 100,
 		.c2b_max_minor = cfg->listener.c2b_max_amount * 100,

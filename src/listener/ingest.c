@@ -15,6 +15,7 @@
 struct ingest {
 	struct ingest_opts o;
 	char shortcode[STORE_SHORTCODE_MAX];
+	char balance_shortcode[STORE_SHORTCODE_MAX];
 	char till_number[STORE_SHORTCODE_MAX];
 	char till_id[STORE_TILL_MAX];
 	bool has_pattern;
@@ -68,9 +69,13 @@ enum pos_status ingest_new(const struct ingest_opts *opts, struct ingest **out,
 	str_copy(in->shortcode, sizeof in->shortcode, opts->shortcode);
 	str_copy(in->till_number, sizeof in->till_number, opts->till_number);
 	str_copy(in->till_id, sizeof in->till_id, opts->till_id);
+	str_copy(in->balance_shortcode, sizeof in->balance_shortcode,
+	         opts->balance_shortcode && *opts->balance_shortcode ? opts->balance_shortcode
+	                                                             : in->shortcode);
 	in->o.shortcode = in->shortcode;
 	in->o.till_number = in->till_number;
 	in->o.till_id = in->till_id;
+	in->o.balance_shortcode = in->balance_shortcode;
 	in->o.c2b_account_pattern = NULL; /* compiled below; not kept */
 	if (opts->c2b_account_pattern && *opts->c2b_account_pattern) {
 		char anchored[600];
@@ -246,8 +251,12 @@ void ingest_handle(void *user, const struct listener_request *rq,
 		for (size_t i = 0; i < b->n_accounts; i++) {
 			struct store_balance *l = &lines[i];
 			memset(l, 0, sizeof *l);
-			l->at = b->completed.known ? (int64_t)b->completed.t * 1000 : rq->received_ms;
-			str_copy(l->shortcode, sizeof l->shortcode, in->shortcode);
+			/* When the reading reached us, on the ledger's clock: the
+			 * day-end report sets transactions against readings by their
+			 * times, and M-Pesa's own time (whole seconds, another clock)
+			 * puts a payout made the same second after the reading. */
+			l->at = rq->received_ms;
+			str_copy(l->shortcode, sizeof l->shortcode, in->balance_shortcode);
 			str_copy(l->account, sizeof l->account, b->accounts[i].name);
 			str_copy(l->currency, sizeof l->currency, b->accounts[i].currency);
 			l->current_minor = b->accounts[i].current;

@@ -35,6 +35,9 @@ struct ingest_opts {
 	const char *shortcode;       /* our paybill or store number ... */
 	const char *till_number;     /* ... or till: C2B for another is refused */
 	const char *till_id;         /* recorded on C2B payments */
+	const char *balance_shortcode; /* whose Account Balance results come
+	                                  here (the initiator's); NULL or "" =
+	                                  shortcode */
 	/* C2B validation rules. */
 	const char *c2b_account_pattern; /* POSIX extended regex the whole
 	                                    BillRefNumber must match; "" = any */

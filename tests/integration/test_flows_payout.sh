@@ -98,6 +98,8 @@ as 1001 1111 balance --wait
 is "$RC/$(j .state)" "0/completed" "balance --wait gets the result"
 like "$(j '.accounts[] | select(.name == "Utility Account") | .available')" '^[0-9]+' \
   "... with the Utility Account"
+is "$(sql "select group_concat(distinct shortcode) from balance")" 600000 \
+  "... recorded under the shortcode it was asked for (b2c_shortcode, not the paybill)"
 pos status "$PAID"
 is "$RC/$(j .state)" "0/completed" "status of a completed charge: exit 0"
 pos status "$(sql "select receipt from txn where public_id='$PAID'")"
