@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/str.h"
+#include "core/csv.h"
 #include "core/money.h"
 
 enum { REPORT_TEXT_MAX = 4 * 1024 * 1024 };
@@ -325,38 +326,17 @@ char *app_report_text(const struct app_report *r)
 	return b.data;
 }
 
-/* One CSV field, quoted when it must be; text a spreadsheet would run as a
- * formula gets a leading apostrophe. */
-static void csv_field(struct buf *b, const char *s, bool last)
-{
-	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '@' ||
-	               (s[0] == '-' && !(s[1] >= '0' && s[1] <= '9'));
-	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (quote)
-		buf_puts(b, "\"");
-	if (formula)
-		buf_puts(b, "'");
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_puts(b, "\"");
-		char ch = *p == '\r' || *p == '\n' ? ' ' : *p;
-		buf_append(b, &ch, 1);
-	}
-	if (quote)
-		buf_puts(b, "\"");
-	buf_puts(b, last ? "\n" : ",");
-}
-
 static void csv_row(struct buf *b, const char *section, const char *key, const char *key2,
                     int64_t count, int64_t minor)
 {
+	/* key and detail may hold what came from outside (an account's name, a
+	 * currency): text, a formula in it defused; amounts may be negative. */
+	static const enum csv_cell cells[] = {CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_TEXT,
+	                                      CSV_CELL_DATA, CSV_CELL_DATA};
 	char n[24], a[MONEY_FMT_MAX];
 	snprintf(n, sizeof n, "%lld", (long long)count);
-	csv_field(b, section, false);
-	csv_field(b, key, false);
-	csv_field(b, key2, false);
-	csv_field(b, n, false);
-	csv_field(b, plain(minor, a, sizeof a), true);
+	const char *f[] = {section, key, key2, n, plain(minor, a, sizeof a)};
+	csv_put_row(b, f, cells, sizeof f / sizeof f[0]);
 }
 
 char *app_report_csv(const struct app_report *r)

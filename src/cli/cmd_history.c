@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "cli/cli.h"
+#include "core/csv.h"
 #include "core/money.h"
 #include "core/phone.h"
 
@@ -109,25 +110,6 @@ static int take(struct hopts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-/* One CSV field (quoted when it must be; a formula gets an apostrophe). */
-static void csv(FILE *out, const char *s, bool text, bool last)
-{
-	bool formula = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (quote)
-		fputc('"', out);
-	if (formula)
-		fputc('\'', out);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p == '\r' || *p == '\n' ? ' ' : *p, out);
-	}
-	if (quote)
-		fputc('"', out);
-	fputc(last ? '\n' : ',', out);
-}
-
 static void put_json(FILE *out, const struct store_txn *t, const char *when,
                      const char *amount)
 {
@@ -164,7 +146,17 @@ static void put_json(FILE *out, const struct store_txn *t, const char *when,
 	cJSON_Delete(o);
 }
 
-static void put_row(FILE *out, enum format fmt, const struct store_txn *t)
+/* The CSV columns: what the program made is data, what came from outside
+ * is text (a formula in it is defused, core/csv.h). */
+static const enum csv_cell csv_cells[] = {
+	CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_DATA, /* id .. state */
+	CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_TEXT, /* amount .. reference */
+	CSV_CELL_TEXT, CSV_CELL_TEXT, CSV_CELL_TEXT, CSV_CELL_TEXT, /* description .. code */
+	CSV_CELL_TEXT, CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_TEXT, /* desc, operator .. */
+};
+
+/* line: the caller's scratch for a CSV row. */
+static void put_row(FILE *out, enum format fmt, const struct store_txn *t, struct buf *line)
 {
 	char when[26], amount[MONEY_FMT_MAX], op[24];
 	clock_iso8601_eat((time_t)(t->created_at / 1000), when);
@@ -180,9 +172,11 @@ static void put_row(FILE *out, enum format fmt, const struct store_txn *t)
 		                   t->account_reference, t->description, t->receipt,
 		                   t->payer_name, t->result_code, t->result_desc, op,
 		                   t->till_id, t->other_means};
-		size_t n = sizeof f / sizeof f[0];
-		for (size_t i = 0; i < n; i++)
-			csv(out, f[i], i >= 6 && i != 13, i + 1 == n);
+		_Static_assert(sizeof f / sizeof f[0] == sizeof csv_cells / sizeof csv_cells[0],
+		               "a cell kind for every CSV column");
+		buf_reset(line);
+		if (csv_put_row(line, f, csv_cells, sizeof f / sizeof f[0]) == POS_OK)
+			fwrite(line->data, 1, line->len, out);
 		return;
 	}
 	fprintf(out, "%-9s %.16s %-8s %-10s %12s %-12s %-10s %s\n", t->public_id, when,
@@ -205,6 +199,8 @@ static int stream(struct store *st, const struct hopts *o, struct pos_err *err)
 	else if (o->fmt == F_TEXT)
 		printf("%-9s %-16s %-8s %-10s %12s %-12s %-10s %s\n", "id", "created (Nairobi)",
 		       "kind", "state", "amount", "phone", "receipt", "operator");
+	struct buf line;
+	buf_init(&line, 2 * sizeof(struct store_txn) + 256); /* never reached: every field doubled */
 	struct store_cursor after = {0, 0}, next;
 	long long shown = 0;
 	bool more = true;
@@ -218,7 +214,7 @@ static int stream(struct store *st, const struct hopts *o, struct pos_err *err)
 			break;
 		}
 		for (size_t i = 0; i < n; i++)
-			put_row(stdout, o->fmt, &rows[i]);
+			put_row(stdout, o->fmt, &rows[i], &line);
 		shown += (long long)n;
 		after = next;
 		if (!n)
@@ -227,6 +223,7 @@ static int stream(struct store *st, const struct hopts *o, struct pos_err *err)
 			break; /* the reader went away (a pipe into head) */
 	}
 	fflush(stdout);
+	buf_release(&line);
 	free(rows);
 	if (rc == CLI_OK && o->fmt == F_TEXT)
 		fprintf(stderr, "mpesa-pos history: %lld transaction%s\n", shown, shown == 1 ? "" : "s");

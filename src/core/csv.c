@@ -107,6 +107,45 @@ bool csv_next_line(const char *data, size_t len, size_t *pos, const char **line,
 	return true;
 }
 
+/* ---- writing ------------------------------------------------------------- */
+
+static bool csv_formula(const char *s)
+{
+	return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+}
+
+enum pos_status csv_put_field(struct buf *b, const char *s, enum csv_cell cell, bool last)
+{
+	bool formula = cell == CSV_CELL_TEXT && csv_formula(s);
+	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+	enum pos_status st = POS_OK;
+	if (quote)
+		st = buf_append(b, "\"", 1);
+	if (st == POS_OK && formula)
+		st = buf_append(b, "'", 1);
+	for (const char *p = s; st == POS_OK && *p; p++) {
+		if (*p == '"')
+			st = buf_append(b, "\"", 1);
+		char ch = *p == '\r' || *p == '\n' ? ' ' : *p;
+		if (st == POS_OK)
+			st = buf_append(b, &ch, 1);
+	}
+	if (st == POS_OK && quote)
+		st = buf_append(b, "\"", 1);
+	if (st == POS_OK)
+		st = buf_append(b, last ? "\n" : ",", 1);
+	return st;
+}
+
+enum pos_status csv_put_row(struct buf *b, const char *const *field,
+                            const enum csv_cell *cell, size_t n)
+{
+	enum pos_status st = POS_OK;
+	for (size_t i = 0; st == POS_OK && i < n; i++)
+		st = csv_put_field(b, field[i], cell[i], i + 1 == n);
+	return st;
+}
+
 /* ---- bulk payouts -------------------------------------------------------- */
 
 enum { COL_PHONE, COL_AMOUNT, COL_NAME, COL_REMARKS, COL_COUNT };

@@ -23,6 +23,10 @@
  * phone and amount as an earlier row is reported as POS_E_DUPLICATE naming
  * the earlier line (the row is still filled in: the caller decides).
  *
+ * csv_put_field() and csv_put_row() write the other way: one field or row
+ * appended to a struct buf, quoted as RFC 4180 wants, with text that a
+ * spreadsheet would run as a formula defused (see enum csv_cell).
+ *
  * Ownership: struct csv_row and struct csv_payout_row are caller-owned;
  * csv_row fields point into the row itself. struct csv_payout is heap-owned:
  * csv_payout_new() / csv_payout_free().
@@ -69,6 +73,39 @@ enum pos_status csv_parse_line(const char *line, size_t n, struct csv_row *row,
  */
 bool csv_next_line(const char *data, size_t len, size_t *pos, const char **line,
                    size_t *n);
+
+/* ---- writing -------------------------------------------------------------- */
+
+/*
+ * What a field written with csv_put_field() holds. A spreadsheet runs a cell
+ * that starts with = + - or @ as a formula (CSV injection), so free text
+ * that came from outside (a phone number, a reference, a description, a
+ * name, a result from Daraja) is written as CSV_CELL_TEXT: such a cell is
+ * quoted and starts with an apostrophe, which the spreadsheet shows as text.
+ * What the program made itself (ids, dates, kinds, states, amounts, counts;
+ * an amount may be negative) is CSV_CELL_DATA and is never changed.
+ */
+enum csv_cell {
+	CSV_CELL_DATA,
+	CSV_CELL_TEXT,
+};
+
+struct buf;
+
+/*
+ * Append s (NUL-terminated, not NULL) to b as one CSV field, then a comma,
+ * or a line feed when last. The field is quoted when it holds a comma, a
+ * quote, CR or LF, or when it gets the apostrophe (see enum csv_cell); a
+ * quote inside is doubled; CR and LF become spaces, so a row is always one
+ * physical line (csv_parse_line() reads it back). Returns POS_OK, or
+ * buf_append()'s POS_E_TOO_LONG / POS_E_NOMEM (b then holds a part).
+ */
+enum pos_status csv_put_field(struct buf *b, const char *s, enum csv_cell cell, bool last);
+
+/* Append one row of n fields (n >= 1), field[i] written as cell[i], ending
+ * in a line feed. Errors as csv_put_field(). */
+enum pos_status csv_put_row(struct buf *b, const char *const *field,
+                            const enum csv_cell *cell, size_t n);
 
 /* ---- bulk payouts -------------------------------------------------------- */
 

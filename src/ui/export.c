@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/str.h"
+#include "core/csv.h"
 #include "core/money.h"
 #include "ui/ui_int.h"
 
@@ -49,25 +50,16 @@ enum pos_status ui_output_dir(struct ui *ui, char *out, size_t outsz,
 	return POS_OK;
 }
 
-/* One CSV field: quoted when it must be; text that a spreadsheet would run
- * as a formula (= + - @ at the start) gets a leading apostrophe. */
-static void field(FILE *out, const char *s, bool text, bool last)
-{
-	bool formula = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (quote)
-		fputc('"', out);
-	if (formula)
-		fputc('\'', out);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p == '\r' || *p == '\n' ? ' ' : *p, out);
-	}
-	if (quote)
-		fputc('"', out);
-	fputc(last ? '\n' : ',', out);
-}
+/* The CSV columns (as the header in ui_export_start): what the program made
+ * is data, what came from outside is text (a formula in it is defused,
+ * core/csv.h). */
+static const enum csv_cell cells[] = {
+	CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_DATA, /* id .. state */
+	CSV_CELL_DATA, CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_TEXT, /* amount .. reference */
+	CSV_CELL_TEXT, CSV_CELL_TEXT, CSV_CELL_TEXT, CSV_CELL_TEXT, /* description .. code */
+	CSV_CELL_TEXT, CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_TEXT, /* desc, operator .. */
+	CSV_CELL_TEXT, CSV_CELL_TEXT,                               /* checkout, conversation */
+};
 
 static void copy_filter(struct ui_export *x, const struct store_filter *f)
 {
@@ -122,6 +114,8 @@ enum pos_status ui_export_step(struct ui *ui, struct ui_export *x, size_t n,
 	struct store_txn *rows = malloc(CHUNK * sizeof *rows);
 	if (!rows)
 		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
+	struct buf line;
+	buf_init(&line, 2 * sizeof(struct store_txn) + 256); /* never reached: every field doubled */
 	enum pos_status st = POS_OK;
 	size_t left = n;
 	while (!x->done && left > 0) {
@@ -139,30 +133,24 @@ enum pos_status ui_export_step(struct ui *ui, struct ui_export *x, size_t n,
 			clock_iso8601_eat((time_t)(t->created_at / 1000), when);
 			money_format_plain(t->amount_minor, amount, sizeof amount);
 			snprintf(opid, sizeof opid, "%lld", (long long)t->operator_id);
-			field(x->out, t->public_id, false, false);
-			field(x->out, when, false, false);
-			field(x->out, txn_kind_name(t->kind), false, false);
-			field(x->out, txn_state_name(t->state), false, false);
-			field(x->out, amount, false, false);
-			field(x->out, t->currency, false, false);
-			field(x->out, t->msisdn, true, false);
-			field(x->out, t->account_reference, true, false);
-			field(x->out, t->description, true, false);
-			field(x->out, t->receipt, true, false);
-			field(x->out, t->payer_name, true, false);
-			field(x->out, t->result_code, true, false);
-			field(x->out, t->result_desc, true, false);
-			field(x->out, opid, false, false);
-			field(x->out, t->till_id, true, false);
-			field(x->out, t->other_means, true, false);
-			field(x->out, t->checkout_request_id, true, false);
-			field(x->out, t->conversation_id, true, true);
+			const char *f[] = {t->public_id, when, txn_kind_name(t->kind),
+			                   txn_state_name(t->state), amount, t->currency,
+			                   t->msisdn, t->account_reference, t->description,
+			                   t->receipt, t->payer_name, t->result_code,
+			                   t->result_desc, opid, t->till_id, t->other_means,
+			                   t->checkout_request_id, t->conversation_id};
+			_Static_assert(sizeof f / sizeof f[0] == sizeof cells / sizeof cells[0],
+			               "a cell kind for every CSV column");
+			buf_reset(&line);
+			if (csv_put_row(&line, f, cells, sizeof f / sizeof f[0]) == POS_OK)
+				fwrite(line.data, 1, line.len, x->out);
 		}
 		x->rows += (int64_t)got;
 		left -= got;
 		if (!more || got == 0)
 			x->done = true;
 	}
+	buf_release(&line);
 	free(rows);
 	if (st == POS_OK && x->done) {
 		if (fflush(x->out) != 0 || ferror(x->out))

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/str.h"
 #include "core/csv.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -448,12 +449,96 @@ static void test_payout_many_rows(void **state)
 	csv_payout_free(p);
 }
 
+/* ---- writing ------------------------------------------------------------- */
+
+static const struct put_case {
+	const char *in;
+	enum csv_cell cell;
+	const char *out; /* as written, without the comma */
+} put_cases[] = {
+	{"", CSV_CELL_DATA, ""},
+	{"", CSV_CELL_TEXT, ""},
+	{"plain", CSV_CELL_TEXT, "plain"},
+	{"TX000001", CSV_CELL_DATA, "TX000001"},
+	{"a,b", CSV_CELL_DATA, "\"a,b\""},
+	{"say \"hi\"", CSV_CELL_TEXT, "\"say \"\"hi\"\"\""},
+	{"\"", CSV_CELL_DATA, "\"\"\"\""},
+	{"two\r\nlines", CSV_CELL_TEXT, "\"two  lines\""},
+	{"\n", CSV_CELL_DATA, "\" \""},
+	/* Formulas: defused in text, left alone in data (a negative amount). */
+	{"=1+1", CSV_CELL_TEXT, "\"'=1+1\""},
+	{"+254712345678", CSV_CELL_TEXT, "\"'+254712345678\""},
+	{"-2+3+cmd|' /C calc'!A0", CSV_CELL_TEXT, "\"'-2+3+cmd|' /C calc'!A0\""},
+	{"-10", CSV_CELL_TEXT, "\"'-10\""},
+	{"@SUM(A1)", CSV_CELL_TEXT, "\"'@SUM(A1)\""},
+	{"=\"x\",y", CSV_CELL_TEXT, "\"'=\"\"x\"\",y\""},
+	{"-10", CSV_CELL_DATA, "-10"},
+	{"=1+1", CSV_CELL_DATA, "=1+1"},
+	{"a=1", CSV_CELL_TEXT, "a=1"},
+	{" =1", CSV_CELL_TEXT, " =1"},
+	{"Jos\xc3\xa9", CSV_CELL_TEXT, "Jos\xc3\xa9"},
+};
+
+static void test_csv_put_field(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(put_cases); i++) {
+		const struct put_case *c = &put_cases[i];
+		struct buf b;
+		char want[256];
+		buf_init(&b, 4096);
+		assert_int_equal(csv_put_field(&b, c->in, c->cell, false), POS_OK);
+		assert_int_equal(csv_put_field(&b, c->in, c->cell, true), POS_OK);
+		snprintf(want, sizeof want, "%s,%s\n", c->out, c->out);
+		assert_string_equal(b.data, want);
+		/* The reader takes the row back: the same field twice, CR/LF made
+		 * spaces, a defused formula with its apostrophe. */
+		struct csv_row row;
+		assert_int_equal(csv_parse_line(b.data, b.len - 1, &row, NULL), POS_OK);
+		assert_int_equal(row.count, 2);
+		assert_string_equal(row.field[0], row.field[1]);
+		bool defused = c->out[0] == '"' && c->out[1] == '\'';
+		const char *back = row.field[0] + (defused ? 1 : 0);
+		assert_int_equal(strlen(back), strlen(c->in));
+		for (size_t k = 0; c->in[k]; k++)
+			assert_int_equal(back[k], c->in[k] == '\r' || c->in[k] == '\n' ? ' ' : c->in[k]);
+		buf_release(&b);
+	}
+}
+
+static void test_csv_put_row(void **state)
+{
+	(void)state;
+	static const enum csv_cell cells[] = {CSV_CELL_DATA, CSV_CELL_TEXT, CSV_CELL_DATA};
+	const char *f[] = {"-5", "-5", "x,y"};
+	struct buf b;
+	buf_init(&b, 64);
+	assert_int_equal(csv_put_row(&b, f, cells, 3), POS_OK);
+	assert_string_equal(b.data, "-5,\"'-5\",\"x,y\"\n");
+	const char *one[] = {"only"};
+	buf_reset(&b);
+	assert_int_equal(csv_put_row(&b, one, cells, 1), POS_OK);
+	assert_string_equal(b.data, "only\n");
+	buf_release(&b);
+
+	/* The buffer's ceiling is an error, never a silent cut. */
+	char big[200];
+	memset(big, '"', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	buf_init(&b, 100);
+	assert_int_equal(csv_put_field(&b, big, CSV_CELL_TEXT, true), POS_E_TOO_LONG);
+	assert_true(b.len <= 100);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_lines),
 		cmocka_unit_test(test_csv_caps),
 		cmocka_unit_test(test_csv_next_line),
+		cmocka_unit_test(test_csv_put_field),
+		cmocka_unit_test(test_csv_put_row),
 		cmocka_unit_test(test_payout_file),
 		cmocka_unit_test(test_payout_headers),
 		cmocka_unit_test(test_payout_country_and_limits),
