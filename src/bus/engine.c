@@ -284,7 +284,7 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 	int64_t now = clock_mono_ms();
 	enum pos_status rc;
 	size_t cap = batch_size(&e->o), ok = 0;
-	bool failed = false;
+	bool failed = false, cut = false;
 
 	pos_err_clear(&err);
 	if (s->next_try_mono && now < s->next_try_mono)
@@ -337,6 +337,9 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 			if (err.code == POS_OK)
 				pos_err_set(&err, rc, "", NULL);
 			failed = true;
+			/* Timed out only because the caller's deadline shortened the
+			 * call: not the backend's failure. */
+			cut = rc == POS_E_TIMEOUT && m.timeout_ms < bus_call_timeout(&e->o);
 		} else {
 			ok++;
 		}
@@ -364,6 +367,12 @@ static int64_t slot_round(struct bus_engine *e, struct bus_slot *s, int64_t dead
 		free(b.items[i].json);
 	free(b.items);
 	refresh(e, s);
+	if (failed && cut && acked == ok) {
+		/* The connection is mid-request: start afresh next time, with the
+		 * backend's record (failing or not, its last error) unchanged. */
+		slot_close(s);
+		return 1;
+	}
 	if (failed)
 		return slot_failed(e, s, &err, true);
 	slot_ok(e, s);

@@ -58,7 +58,8 @@ static void test_timers(void **state)
 	assert_int_equal(app_loop_new(f->app, &l, NULL), POS_OK);
 	struct rec r = {.l = l};
 	later.r = &r;
-	static const int64_t delays[] = {30, 10, 20, 0, 15};
+	/* 100 ms apart: adding five timers can take tens of ms under load. */
+	static const int64_t delays[] = {300, 100, 200, 0, 150};
 	struct tmr t[5];
 	uint64_t ids[5];
 	for (int i = 0; i < 5; i++) {
@@ -66,15 +67,15 @@ static void test_timers(void **state)
 		ids[i] = app_loop_timer(l, delays[i], i == 0 ? chain : on_timer, &t[i]);
 		assert_true(ids[i] > 0);
 	}
-	app_loop_cancel(l, ids[4]);      /* the 15 ms one never fires */
+	app_loop_cancel(l, ids[4]);      /* the 150 ms one never fires */
 	app_loop_cancel(l, 123456789);   /* unknown: ignored */
 	assert_true(app_loop_run(l, fired, &r, clock_mono_ms() + 5000));
 	assert_int_equal(r.n, 4);
 	assert_int_equal(r.order[0], 0);
-	assert_int_equal(r.order[1], 10);
-	assert_int_equal(r.order[2], 20);
-	assert_int_equal(r.order[3], 30);
-	/* The timer added by the 30 ms one fires after it. */
+	assert_int_equal(r.order[1], 100);
+	assert_int_equal(r.order[2], 200);
+	assert_int_equal(r.order[3], 300);
+	/* The timer added by the 300 ms one fires after it. */
 	r.n = 0;
 	int64_t end = clock_mono_ms() + 2000;
 	while (r.n == 0 && clock_mono_ms() < end)

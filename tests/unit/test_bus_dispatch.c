@@ -449,6 +449,7 @@ static void test_order_and_the_first_failure(void **state)
 	struct bus_engine e;
 	charges(f, 3); /* outbox ids 1..6 */
 	f->recs.a.fail_at = 3;
+	f->o.backoff_min_ms = 60000; /* "not due yet" below, however slow the machine */
 	engine_open(f, &e, only_a, 1);
 	int64_t wait = bus_engine_round(&e, 0);
 	assert_true(wait > 0); /* backing off */

@@ -326,7 +326,7 @@ static void test_non_2xx_is_a_failure(void **state)
 		f->r.extra = cases[i].extra;
 		pthread_mutex_unlock(&f->r.mu);
 		pos_err_clear(&err);
-		assert_int_equal(bus_deliver_pending(&f->o, 100, &res, &err), POS_E_TIMEOUT);
+		assert_int_equal(bus_deliver_pending(&f->o, 300, &res, &err), POS_E_TIMEOUT);
 		assert_int_equal(res.pending, 2);
 		assert_int_equal(res.delivered, 0);
 		if (!strstr(err.msg, cases[i].says))
@@ -420,7 +420,7 @@ static void test_messages_hide_url_credentials(void **state)
 	f->r.status = 500;
 	pthread_mutex_unlock(&f->r.mu);
 	charges(f, 1);
-	assert_int_equal(bus_deliver_pending(&f->o, 100, &res, &err), POS_E_TIMEOUT);
+	assert_int_equal(bus_deliver_pending(&f->o, 300, &res, &err), POS_E_TIMEOUT);
 	assert_null(strstr(err.msg, "pw-Zq81x"));
 	assert_null(strstr(err.msg, "tk-77aa"));
 	assert_null(strstr(err.msg, "alice"));
