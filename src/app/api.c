@@ -344,91 +344,6 @@ static char *print(cJSON *o)
 	return s;
 }
 
-static char *error_json(const struct pos_err *err, int exit_code)
-{
-	cJSON *o = cJSON_CreateObject(), *e = cJSON_CreateObject();
-	if (!o || !e) {
-		cJSON_Delete(o);
-		cJSON_Delete(e);
-		return NULL;
-	}
-	cJSON_AddBoolToObject(o, "ok", false);
-	cJSON_AddNumberToObject(o, "exit", exit_code);
-	cJSON_AddStringToObject(e, "code", pos_status_name(err->code));
-	cJSON_AddStringToObject(e, "field", err->field);
-	cJSON_AddStringToObject(e, "message", err->msg[0] ? err->msg : pos_status_sentence(err->code));
-	cJSON_AddStringToObject(e, "hint", err->hint);
-	cJSON_AddItemToObject(o, "error", e);
-	return print(o);
-}
-
-/* The CLI's exit code for an error (docs/cli.md). */
-static int exit_for(const struct pos_err *err)
-{
-	switch (err->code) {
-	case POS_OK: return 0;
-	case POS_E_DENIED: case POS_E_AUTH: case POS_E_LOCKED: return 77;
-	case POS_E_CONFIG: return 78;
-	case POS_E_THROTTLED: case POS_E_CONFLICT: case POS_E_DARAJA: return 30;
-	case POS_E_NET: case POS_E_BREAKER: return 31;
-	case POS_E_TIMEOUT: case POS_E_UNKNOWN: return 20;
-	case POS_E_STORE: case POS_E_BUSY: case POS_E_NOMEM: case POS_E_IO:
-	case POS_E_CRYPTO: case POS_E_INTERNAL: return 70;
-	default: return 64;
-	}
-}
-
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-	if (v && v[0])
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static void add_time(cJSON *o, const char *k, int64_t ms)
-{
-	char t[26];
-	if (!ms)
-		return;
-	clock_iso8601_eat((time_t)(ms / 1000), t);
-	cJSON_AddStringToObject(o, k, t);
-}
-
-static cJSON *txn_json(const struct store_txn *t)
-{
-	char amt[MONEY_FMT_MAX], sentence[640];
-	int code = app_txn_exit(t);
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddBoolToObject(o, "ok", code == 0);
-	cJSON_AddNumberToObject(o, "exit", code);
-	add_str(o, "txn", t->public_id);
-	add_str(o, "kind", txn_kind_name(t->kind));
-	add_str(o, "state", txn_state_name(t->state));
-	add_str(o, "label", txn_state_label(t->state));
-	if (t->amount_minor || t->kind == TXN_KIND_STK || t->kind == TXN_KIND_B2C) {
-		money_format_plain(t->amount_minor, amt, sizeof amt);
-		add_str(o, "amount", amt);
-		add_str(o, "currency", t->currency);
-	}
-	add_str(o, "phone", t->msisdn);
-	add_str(o, "account_reference", t->account_reference);
-	add_str(o, "description", t->description);
-	add_str(o, "command_id", t->command_id);
-	add_str(o, "receipt", t->receipt);
-	add_str(o, "result_code", t->result_code);
-	add_str(o, "result_desc", t->result_desc);
-	add_str(o, "checkout_request_id", t->checkout_request_id);
-	add_str(o, "originator_conversation_id", t->originator_conversation_id);
-	add_str(o, "payer_name", t->payer_name);
-	if (t->operator_id)
-		cJSON_AddNumberToObject(o, "operator", (double)t->operator_id);
-	add_time(o, "created_at", t->created_at);
-	add_time(o, "updated_at", t->updated_at);
-	cJSON_AddStringToObject(o, "message", app_txn_sentence(t, sentence, sizeof sentence));
-	return o;
-}
-
 /* Hand the answer to the waiting worker (or free the job it gave up on). */
 static void complete(struct job *j, int status, char *body, const char *ctype)
 {
@@ -455,8 +370,9 @@ static void complete(struct job *j, int status, char *body, const char *ctype)
 
 static void fail(struct job *j, const struct pos_err *err)
 {
-	int code = exit_for(err);
-	complete(j, app_api_http_status(code, err->code, false), error_json(err, code), NULL);
+	int code = app_err_exit(err);
+	complete(j, app_api_http_status(code, err->code, false), print(app_err_json(err, code)),
+	         NULL);
 }
 
 static void answer_txn(struct job *j, const struct store_txn *t, bool created)
@@ -464,7 +380,7 @@ static void answer_txn(struct job *j, const struct store_txn *t, bool created)
 	int code = app_txn_exit(t);
 	enum pos_status cause = str_eq(t->result_code, "local:throttled") ? POS_E_THROTTLED : POS_OK;
 	int status = created ? app_api_http_status(code, cause, true) : 200;
-	complete(j, status, print(txn_json(t)), NULL);
+	complete(j, status, print(app_txn_json(t, false)), NULL);
 }
 
 /* ---- the flows (loop thread) -------------------------------------------------------- */
@@ -650,7 +566,7 @@ static void do_charge_get(struct job *j, const struct app_operator *op)
 		st = POS_E_NOT_FOUND;
 	if (st == POS_E_NOT_FOUND || st == POS_E_PARSE) {
 		pos_err_set(&err, POS_E_NOT_FOUND, "id", "there is no charge %.40s", j->tail);
-		complete(j, 404, error_json(&err, 64), NULL);
+		complete(j, 404, print(app_err_json(&err, 64)), NULL);
 		return;
 	}
 	if (st != POS_OK) {
@@ -750,7 +666,7 @@ static void do_txns(struct job *j, const struct app_operator *op)
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr = o ? cJSON_AddArrayToObject(o, "transactions") : NULL;
 	for (size_t i = 0; arr && i < n; i++)
-		cJSON_AddItemToArray(arr, txn_json(&rows[i]));
+		cJSON_AddItemToArray(arr, app_txn_json(&rows[i], false));
 	if (o) {
 		cJSON_AddBoolToObject(o, "ok", true);
 		if (more) {
@@ -780,7 +696,7 @@ static void dispatch(struct app_api *api, struct job *j)
 	struct pos_err err;
 	if (api->stopping) {
 		pos_err_set(&err, POS_E_BUSY, "", "serve is stopping");
-		complete(j, 503, error_json(&err, 70), NULL);
+		complete(j, 503, print(app_err_json(&err, 70)), NULL);
 		return;
 	}
 	bool need_token = j->route != R_METRICS || !j->loopback;
@@ -994,7 +910,7 @@ void app_api_stop(struct app_api *api)
 		app_flow_free(j->flow);
 		pos_err_set(&err, POS_E_BUSY, "", "serve is stopping; the transaction goes on in the "
 		            "ledger");
-		complete(j, 503, error_json(&err, 20), NULL);
+		complete(j, 503, print(app_err_json(&err, 20)), NULL);
 	}
 	app_loop_set_fd(api->loop, -1, 0, NULL, NULL);
 	routes_stop(api->http);

@@ -168,6 +168,30 @@ enum pos_status app_cash_record(struct app *a, const struct app_operator *op,
 int app_txn_exit(const struct store_txn *t);
 /* One sentence for a person: what happened and what to do next. */
 const char *app_txn_sentence(const struct store_txn *t, char *out, size_t outsz);
+/* The command line's exit code for an error (docs/cli.md): 0 POS_OK, 77
+ * denied (DENIED, AUTH, LOCKED), 78 configuration, 30 refused (THROTTLED,
+ * CONFLICT, DARAJA), 31 unreachable (NET, BREAKER), 20 pending (TIMEOUT,
+ * UNKNOWN), 70 internal (STORE, BUSY, NOMEM, IO, CRYPTO, INTERNAL), 64 for
+ * every other code (a value given is wrong: err->field names it). The HTTP
+ * API answers the same numbers. */
+int app_err_exit(const struct pos_err *err);
+
+/*
+ * The JSON objects the command line prints and the HTTP API answers
+ * (docs/cli.md, docs/api.md); cJSON objects the caller frees with
+ * cJSON_Delete() (or adds to another object); NULL when out of memory.
+ * app_txn_json(): ok, exit (app_txn_exit), txn, kind, state, label, amount
+ * and currency (for a charge or payout, or any non-zero amount), the
+ * transaction's non-empty texts and ids, operator, created_at and
+ * updated_at (ISO 8601, Nairobi), message (app_txn_sentence). every_id: also
+ * merchant_request_id, conversation_id and approver (the command line shows
+ * them; the HTTP API leaves them out).
+ * app_err_json(): {"ok":false,"exit":exit_code,"error":{code, field,
+ * message (err->msg, or the status's sentence), hint}}.
+ */
+struct cJSON;
+struct cJSON *app_txn_json(const struct store_txn *t, bool every_id);
+struct cJSON *app_err_json(const struct pos_err *err, int exit_code);
 
 /* What a completed status or balance query learned (read from the archived
  * result). POS_E_NOT_FOUND when no result has come. */
