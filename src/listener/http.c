@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "config/config.h"
+#include "listener/listener_int.h"
 #include "listener/ratelimit.h"
 
 static const struct {
@@ -402,12 +403,6 @@ enum pos_status listener_start(const struct listener_opts *opts,
 	return POS_OK;
 }
 
-/*
- * CivetWeb's accept thread polls its listening socket with a 2 s timeout and
- * looks at the stop flag only between polls, so mg_stop() alone takes up to
- * 2 s. While it runs, a helper thread connects to our own port every 20 ms:
- * the poll returns, the accept thread sees the flag and ends at once.
- */
 struct poker {
 	struct sockaddr_in addr;
 	atomic_bool done;
@@ -428,29 +423,34 @@ static void *poke(void *arg)
 	return NULL;
 }
 
-void listener_stop(struct listener *l)
+void listener_civet_stop(struct mg_context *ctx, const char *host, int port)
 {
-	if (!l)
-		return;
 	struct poker p;
 	pthread_t th;
-	char host[64] = "";
 	memset(&p, 0, sizeof p);
 	atomic_init(&p.done, false);
 	p.addr.sin_family = AF_INET;
-	p.addr.sin_port = htons((uint16_t)(l->port > 0 ? l->port : 0));
-	if (str_starts_with(l->url, "http://"))
-		str_copyn(host, sizeof host, l->url + 7, strcspn(l->url + 7, ":"));
-	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
-		str_copy(host, sizeof host, "127.0.0.1");
-	bool helper = l->port > 0 && inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
+	p.addr.sin_port = htons((uint16_t)(port > 0 ? port : 0));
+	bool helper = port > 0 && inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
 	              pthread_create(&th, NULL, poke, &p) == 0;
-	mg_stop(l->ctx); /* joins the workers: in-flight requests finish */
+	mg_stop(ctx); /* joins the workers: in-flight requests finish */
 	if (helper) {
 		atomic_store(&p.done, true);
 		pthread_join(th, NULL);
 	}
 	mg_exit_library();
+}
+
+void listener_stop(struct listener *l)
+{
+	if (!l)
+		return;
+	char host[64] = "";
+	if (str_starts_with(l->url, "http://"))
+		str_copyn(host, sizeof host, l->url + 7, strcspn(l->url + 7, ":"));
+	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
+		str_copy(host, sizeof host, "127.0.0.1");
+	listener_civet_stop(l->ctx, host, l->port);
 	ratelimit_free(l->rl);
 	free(l);
 }

@@ -1,22 +1,17 @@
 /* listener/routes.c: the extra-routes HTTP server (CivetWeb, plain HTTP). */
 #include "listener/routes.h"
 
-#include <arpa/inet.h>
 #include <civetweb.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "base/str.h"
 #include "config/config.h"
+#include "listener/listener_int.h"
 
 struct routes {
 	struct mg_context *ctx;
@@ -238,48 +233,12 @@ enum pos_status routes_start(const struct routes_opts *opts, struct routes **out
 	return POS_OK;
 }
 
-/* CivetWeb's accept thread looks at its stop flag only between 2 s polls: a
- * helper connects to our own port until mg_stop() returns, so it returns at
- * once (as app.c does for the callback listener). */
-struct poker {
-	struct sockaddr_in addr;
-	atomic_bool done;
-};
-
-static void *poke(void *arg)
-{
-	struct poker *p = arg;
-	for (int i = 0; i < 150 && !atomic_load(&p->done); i++) {
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd < 0)
-			continue;
-		(void)connect(fd, (const struct sockaddr *)&p->addr, sizeof p->addr);
-		close(fd);
-	}
-	return NULL;
-}
-
 void routes_stop(struct routes *r)
 {
 	if (!r)
 		return;
-	struct poker p;
-	pthread_t th;
-	memset(&p, 0, sizeof p);
-	atomic_init(&p.done, false);
-	p.addr.sin_family = AF_INET;
-	p.addr.sin_port = htons((uint16_t)r->port);
-	const char *host = strchr(r->host, ':') ? "127.0.0.1" : r->host;
-	bool helper = r->port > 0 && inet_pton(AF_INET, host, &p.addr.sin_addr) == 1 &&
-	              pthread_create(&th, NULL, poke, &p) == 0;
-	mg_stop(r->ctx);
-	if (helper) {
-		atomic_store(&p.done, true);
-		pthread_join(th, NULL);
-	}
-	mg_exit_library();
+	/* returns at once, not after CivetWeb's 2 s poll (listener_int.h) */
+	listener_civet_stop(r->ctx, strchr(r->host, ':') ? "127.0.0.1" : r->host, r->port);
 	free(r);
 }
 
