@@ -122,7 +122,8 @@ enum pos_status app_reversal_start_reason(struct app_loop *l,
                                           void *user, struct app_flow **out,
                                           struct pos_err *err);
 /* The latest reversal of payment original_id that did not fail (*found
- * false when none). */
+ * false when none): the detail view links it, and app_reversal_start()
+ * refuses a second one while it stands. */
 enum pos_status app_reversal_of(struct app *a, int64_t original_id,
                                 struct store_txn *out, bool *found,
                                 struct pos_err *err);

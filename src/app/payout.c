@@ -1,6 +1,7 @@
 /* app/payout.c: a payout (B2C v3) and a reversal: who may, the limits, the
  * second approver, the intent, and the one request. */
 #include "app/app_int.h"
+#include "app/c2b.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,36 +114,6 @@ enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *
 
 /* ---- reversal --------------------------------------------------------------------- */
 
-/* A reversal of original already under way or done, if any. */
-static enum pos_status reversal_of(struct app *a, const struct store_txn *original,
-                                   struct store_txn *out, bool *found,
-                                   struct pos_err *err)
-{
-	struct store_filter flt = {.has_kind = true, .kind = TXN_KIND_REVERSAL,
-	                           .reference = original->public_id};
-	struct store_txn rows[8];
-	struct store_cursor cur = {0, 0}, next;
-	bool more = true, first = true;
-	*found = false;
-	while (more) {
-		size_t n = 0;
-		enum pos_status rc = store_txn_history(app_store(a), &flt, first ? NULL : &cur,
-		                                       rows, 8, &n, &next, &more, err);
-		if (rc != POS_OK)
-			return rc;
-		for (size_t i = 0; i < n; i++) {
-			if (rows[i].state != TXN_FAILED) {
-				*out = rows[i];
-				*found = true;
-				return POS_OK;
-			}
-		}
-		cur = next;
-		first = false;
-	}
-	return POS_OK;
-}
-
 enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator *op,
                                    const char *txn, app_flow_fn fn, void *user,
                                    struct app_flow **out, struct pos_err *err)
@@ -170,7 +141,8 @@ enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator
 		return pos_err_set(err, POS_E_STATE, "id",
 		                   "%s is %s: only a completed payment with an M-Pesa receipt can "
 		                   "be reversed", orig.public_id, txn_state_label(orig.state));
-	if ((rc = reversal_of(a, &orig, &prev, &found, err)) != POS_OK)
+	/* one reversal a payment: one already under way or done refuses another */
+	if ((rc = app_reversal_of(a, orig.id, &prev, &found, err)) != POS_OK)
 		return rc;
 	if (found)
 		return pos_err_set(err, POS_E_DUPLICATE, "id",
