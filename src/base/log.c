@@ -15,14 +15,17 @@
 #include "base/clock.h"
 #include "base/str.h"
 
-enum { LOG_LINE_MAX = 4096, LOG_SECRETS_MAX = 64 };
+enum { LOG_LINE_MAX = 4096, LOG_TEMP_SECRETS_MAX = 16 };
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = -1;
 static bool log_fd_owned;
 static _Atomic int log_min = LOG_OFF;
-static char *secrets[LOG_SECRETS_MAX];
-static size_t nsecrets;
+/* Registered secrets, oldest first; temporary ones (access tokens) are
+ * flagged and only they are ever forgotten. */
+static char **secrets;
+static bool *secret_temp;
+static size_t nsecrets, secrets_cap, ntemp;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 static const char *const level_tags[] = {"DEBUG", "INFO", "WARN", "ERROR", "OFF"};
@@ -88,39 +91,81 @@ bool log_level_enabled(enum log_level level)
 	return level != LOG_OFF && (int)level >= atomic_load(&log_min);
 }
 
-void log_secret_add(const char *secret)
+static void forget(size_t i)
+{
+	volatile char *p = secrets[i];
+	while (*p)
+		*p++ = '\0';
+	free(secrets[i]);
+	if (secret_temp[i])
+		ntemp--;
+	memmove(secrets + i, secrets + i + 1, (nsecrets - i - 1) * sizeof secrets[0]);
+	memmove(secret_temp + i, secret_temp + i + 1, (nsecrets - i - 1) * sizeof secret_temp[0]);
+	nsecrets--;
+}
+
+static void add(const char *secret, bool temporary)
 {
 	if (!secret || strlen(secret) < 4)
 		return;
 	pthread_mutex_lock(&log_mu);
 	for (size_t i = 0; i < nsecrets; i++) {
 		if (strcmp(secrets[i], secret) == 0) {
+			secret_temp[i] = secret_temp[i] && temporary;
 			pthread_mutex_unlock(&log_mu);
 			return;
 		}
 	}
-	if (nsecrets == LOG_SECRETS_MAX) {
-		/* Forget the oldest (a token long expired) rather than the newest. */
-		free(secrets[0]);
-		memmove(secrets, secrets + 1, (LOG_SECRETS_MAX - 1) * sizeof secrets[0]);
-		nsecrets--;
+	if (temporary && ntemp == LOG_TEMP_SECRETS_MAX) {
+		/* Forget the oldest token (long expired), never a permanent one. */
+		for (size_t i = 0; i < nsecrets; i++)
+			if (secret_temp[i]) {
+				forget(i);
+				break;
+			}
 	}
-	secrets[nsecrets] = strdup(secret);
-	if (secrets[nsecrets])
+	if (nsecrets == secrets_cap) {
+		size_t cap = secrets_cap ? secrets_cap * 2 : 16;
+		char **ns = realloc(secrets, cap * sizeof *ns);
+		if (ns)
+			secrets = ns;
+		bool *nt = ns ? realloc(secret_temp, cap * sizeof *nt) : NULL;
+		if (nt)
+			secret_temp = nt;
+		if (!ns || !nt) {
+			pthread_mutex_unlock(&log_mu);
+			return;
+		}
+		secrets_cap = cap;
+	}
+	if ((secrets[nsecrets] = strdup(secret))) {
+		secret_temp[nsecrets] = temporary;
+		ntemp += temporary;
 		nsecrets++;
+	}
 	pthread_mutex_unlock(&log_mu);
+}
+
+void log_secret_add(const char *secret)
+{
+	add(secret, false);
+}
+
+void log_secret_add_temporary(const char *secret)
+{
+	add(secret, true);
 }
 
 void log_secrets_clear(void)
 {
 	pthread_mutex_lock(&log_mu);
-	for (size_t i = 0; i < nsecrets; i++) {
-		volatile char *p = secrets[i];
-		while (*p)
-			*p++ = '\0';
-		free(secrets[i]);
-	}
-	nsecrets = 0;
+	while (nsecrets)
+		forget(nsecrets - 1);
+	free(secrets);
+	free(secret_temp);
+	secrets = NULL;
+	secret_temp = NULL;
+	secrets_cap = 0;
 	pthread_mutex_unlock(&log_mu);
 }
 

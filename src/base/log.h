@@ -37,8 +37,12 @@ const char *log_level_name(enum log_level level);
 
 /* Register a secret to be masked wherever it appears in any later line.
  * Strings shorter than 4 bytes are ignored (they would mask ordinary text).
- * The logger keeps its own copy; it is wiped at log_secrets_clear(). */
+ * The logger keeps its own copy, for the life of the process; it is wiped
+ * at log_secrets_clear(). */
 void log_secret_add(const char *secret);
+/* The same for a secret that expires (an access token): only the newest 16
+ * of these are kept, the oldest forgotten first; permanent ones never are. */
+void log_secret_add_temporary(const char *secret);
 void log_secrets_clear(void);
 
 /* Mask secrets in `in` into `out` (always NUL-terminated). Returns out. */

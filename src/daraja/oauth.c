@@ -45,7 +45,7 @@ enum pos_status daraja_token_store(struct daraja_token_cache *c,
 		                   "Daraja sent an access token longer than %d bytes",
 		                   DARAJA_TOKEN_MAX - 1);
 	}
-	log_secret_add(c->token);
+	log_secret_add_temporary(c->token);
 	c->have = true;
 	c->refresh_at = daraja_token_refresh_at(now, expires_in_s);
 	return POS_OK;

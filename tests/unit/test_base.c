@@ -225,6 +225,29 @@ static char *slurp(const char *path)
 	return data;
 }
 
+/* A long-running serve registers a new access token about every hour: the
+ * permanent secrets (consumer secret, the callback path's) stay masked
+ * however many come after them; the newest tokens are masked too. */
+static void test_log_keeps_permanent_secrets(void **state)
+{
+	(void)state;
+	char masked[256], tok[32];
+	log_secret_add("consumer-secret-XYZ");
+	log_secret_add("d8d753323f8770784502b30cd437c156");
+	for (int i = 0; i < 500; i++) {
+		snprintf(tok, sizeof tok, "token-%04d", i);
+		log_secret_add_temporary(tok);
+	}
+	log_mask("/d8d753323f8770784502b30cd437c156/b2c consumer-secret-XYZ token-0499 token-0484",
+	         masked, sizeof masked);
+	assert_string_equal(masked, "/[secret]/b2c [secret] [secret] [secret]");
+	log_mask("token-0000 token-0483", masked, sizeof masked); /* long forgotten */
+	assert_string_equal(masked, "token-0000 token-0483");
+	log_secrets_clear();
+	log_mask("consumer-secret-XYZ", masked, sizeof masked);
+	assert_string_equal(masked, "consumer-secret-XYZ");
+}
+
 static void test_log_masks_secrets(void **state)
 {
 	(void)state;
@@ -355,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_status_and_err),
 		cmocka_unit_test(test_clock_nairobi),
 		cmocka_unit_test(test_log_masks_secrets),
+		cmocka_unit_test(test_log_keeps_permanent_secrets),
 		cmocka_unit_test(test_crypto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
