@@ -43,7 +43,7 @@ ui_keys F9
 # ---- a supervisor's payout -----------------------------------------------------------
 ui_sign_in 2002 2468 || { t_done; exit 1; }
 menu_open Payout || not_ok "the supervisor's menu offers Payout"
-ui_wait "Pay money out" && ok "the supervisor's menu offers Payout"
+ui_see "Pay money out" "the supervisor's menu offers Payout"
 ui_check payout-form "the Payout form"
 ui_type 0812
 ui_see "a Kenyan mobile number has 10 digits" "a phone number that cannot become a mobile number is refused as it is typed"
