@@ -211,6 +211,19 @@ static enum body_rc read_body(struct mg_connection *conn,
 	return BODY_OK;
 }
 
+/* Read and drop what is left of a body too large to keep, up to a bound:
+ * closing a socket with unread data resets the connection, and the client
+ * loses the answer with it. */
+static void drain_body(struct mg_connection *conn)
+{
+	enum { DRAIN_MAX = 8 * 1024 * 1024 };
+	char buf[16384];
+	size_t total = 0;
+	int r;
+	while (total < DRAIN_MAX && (r = mg_read(conn, buf, sizeof buf)) > 0)
+		total += (size_t)r;
+}
+
 static bool is_json_type(const char *ct)
 {
 	if (!ct)
@@ -232,7 +245,8 @@ static bool take_body(struct sim_req *r, struct mg_connection *conn,
 	size_t len = 0;
 	enum body_rc rc = read_body(conn, ri, &text, &len);
 	if (rc == BODY_TOO_LARGE) {
-		*close = true; /* do not drain megabytes */
+		drain_body(conn);
+		*close = true; /* beyond the bound, the rest is not read */
 		sim_reply_payload(r);
 		sim_req_outcome(r, "rejected: body larger than 64 KiB");
 		return false;
