@@ -99,6 +99,46 @@ int cli_act_option(struct cli_act *c, int argc, char **argv, int *i)
 	return 1;
 }
 
+bool cli_act_args(struct cli_act *c, int argc, char **argv, int first,
+                  const struct cli_opt *opts, const char **positional,
+                  void (*usage)(FILE *out), int *rc)
+{
+	for (int i = first; i < argc; i++) {
+		int taken = cli_act_option(c, argc, argv, &i);
+		if (taken < 0) {
+			*rc = CLI_USAGE;
+			return false;
+		}
+		if (taken)
+			continue;
+		if (cli_is_help(argv[i])) {
+			usage(stdout);
+			*rc = CLI_OK;
+			return false;
+		}
+		const struct cli_opt *o = opts;
+		while (o && o->name && !(strcmp(argv[i], o->name) == 0 && (o->flag || i + 1 < argc)))
+			o++;
+		if (o && o->name) {
+			if (o->flag)
+				*o->flag = true;
+			else
+				*o->value = argv[++i];
+		} else if (positional && argv[i][0] != '-' && !*positional) {
+			*positional = argv[i];
+		} else {
+			/* "c2b register" is explained by `mpesa-pos c2b --help` */
+			int help = (int)strcspn(c->cmd, " ");
+			fprintf(stderr, "mpesa-pos %s: unknown argument \"%s\"; run mpesa-pos %.*s --help\n",
+			        c->cmd, argv[i], help, c->cmd);
+			*rc = CLI_USAGE;
+			return false;
+		}
+	}
+	*rc = CLI_OK;
+	return true;
+}
+
 int cli_read_pin(int fd, const char *prompt, char *out, size_t outsz)
 {
 	size_t n = 0;

@@ -11,6 +11,7 @@
 #define POS_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "app/signin.h"
 #include "base/status.h"
@@ -84,6 +85,23 @@ void cli_act_init(struct cli_act *c, const struct cli_globals *g, const char *cm
 /* Take a shared option at argv[*i] (advancing *i past its value): 1 taken,
  * 0 not a shared option, -1 bad value (printed; exit CLI_USAGE). */
 int cli_act_option(struct cli_act *c, int argc, char **argv, int *i);
+/* One option of a command's own: name followed by a value (stored in
+ * *value), or, with flag set, a switch (sets *flag). */
+struct cli_opt {
+	const char *name;   /* "--phone"; NULL ends a table */
+	const char **value;
+	bool *flag;
+};
+/* Read a command's arguments argv[first..argc): the shared options above,
+ * --help (usage(stdout), then *rc CLI_OK), the command's own opts (a table
+ * ending in {NULL}; may be NULL: none; a value option without a value is
+ * unknown), and, when positional is not NULL, one argument that does not
+ * start with '-' (into *positional, which starts NULL). Anything else is
+ * "mpesa-pos CMD: unknown argument "X"; run mpesa-pos CMD --help" on
+ * stderr, *rc CLI_USAGE. True when the command goes on (*rc CLI_OK). */
+bool cli_act_args(struct cli_act *c, int argc, char **argv, int first,
+                  const struct cli_opt *opts, const char **positional,
+                  void (*usage)(FILE *out), int *rc);
 /* Load the configuration, open the log and the app, and (listen) start a
  * listener here when results can reach it and no `serve` holds the port. */
 int cli_act_open(struct cli_act *c, bool listen);

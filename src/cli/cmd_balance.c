@@ -1,7 +1,6 @@
 /* cli/cmd_balance.c: `mpesa-pos balance`: the M-Pesa account balance. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -50,21 +49,10 @@ int cli_cmd_balance(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_act c;
 	cli_act_init(&c, g, "balance");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		}
-		fprintf(stderr, "mpesa-pos balance: unknown argument \"%s\"; run "
-		        "mpesa-pos balance --help\n", argv[i]);
-		return CLI_USAGE;
-	}
-	int rc = cli_act_open(&c, c.wait);
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, NULL, NULL, usage, &rc))
+		return rc;
+	rc = cli_act_open(&c, c.wait);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

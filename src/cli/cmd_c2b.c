@@ -34,24 +34,14 @@ static int do_register(const struct cli_globals *g, int argc, char **argv)
 	struct cli_act c;
 	const char *response_type = NULL;
 	cli_act_init(&c, g, "c2b register");
-	for (int i = 2; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--response-type") == 0 && i + 1 < argc) {
-			response_type = argv[++i];
-		} else {
-			fprintf(stderr, "mpesa-pos c2b register: unknown argument \"%s\"; run "
-			        "mpesa-pos c2b --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
-	int rc = cli_act_open(&c, false);
+	const struct cli_opt opts[] = {
+		{"--response-type", &response_type, NULL},
+		{NULL, NULL, NULL},
+	};
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 2, opts, NULL, usage, &rc))
+		return rc;
+	rc = cli_act_open(&c, false);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

@@ -1,7 +1,6 @@
 /* cli/cmd_charge.c: `mpesa-pos charge`: an M-Pesa prompt on the customer's
  * phone (STK push), as an operator. */
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -33,31 +32,17 @@ int cli_cmd_charge(const struct cli_globals *g, int argc, char **argv)
 	struct cli_act c;
 	struct app_charge_req rq = {0};
 	cli_act_init(&c, g, "charge");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--phone") == 0 && v) {
-			rq.phone = argv[++i];
-		} else if (strcmp(argv[i], "--amount") == 0 && v) {
-			rq.amount = argv[++i];
-		} else if (strcmp(argv[i], "--ref") == 0 && v) {
-			rq.account_ref = argv[++i];
-		} else if (strcmp(argv[i], "--desc") == 0 && v) {
-			rq.description = argv[++i];
-		} else {
-			fprintf(stderr, "mpesa-pos charge: unknown argument \"%s\"; run "
-			        "mpesa-pos charge --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
-	int rc = cli_act_open(&c, c.wait);
+	const struct cli_opt opts[] = {
+		{"--phone", &rq.phone, NULL},
+		{"--amount", &rq.amount, NULL},
+		{"--ref", &rq.account_ref, NULL},
+		{"--desc", &rq.description, NULL},
+		{NULL, NULL, NULL},
+	};
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, opts, NULL, usage, &rc))
+		return rc;
+	rc = cli_act_open(&c, c.wait);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

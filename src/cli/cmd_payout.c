@@ -1,7 +1,6 @@
 /* cli/cmd_payout.c: `mpesa-pos payout`: pay a customer (B2C), as a
  * supervisor; above [limits] approval_above with a second approver. */
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -33,33 +32,18 @@ int cli_cmd_payout(const struct cli_globals *g, int argc, char **argv)
 	struct cli_act c;
 	struct app_payout_req rq = {0};
 	cli_act_init(&c, g, "payout");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--phone") == 0 && v) {
-			rq.phone = argv[++i];
-		} else if (strcmp(argv[i], "--amount") == 0 && v) {
-			rq.amount = argv[++i];
-		} else if (strcmp(argv[i], "--command") == 0 && v) {
-			rq.command = argv[++i];
-		} else if (strcmp(argv[i], "--remarks") == 0 && v) {
-			rq.remarks = argv[++i];
-		} else if (strcmp(argv[i], "--occasion") == 0 && v) {
-			rq.occasion = argv[++i];
-		} else {
-			fprintf(stderr, "mpesa-pos payout: unknown argument \"%s\"; run "
-			        "mpesa-pos payout --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
-	int rc = cli_act_open(&c, c.wait);
+	const struct cli_opt opts[] = {
+		{"--phone", &rq.phone, NULL},
+		{"--amount", &rq.amount, NULL},
+		{"--command", &rq.command, NULL},
+		{"--remarks", &rq.remarks, NULL},
+		{"--occasion", &rq.occasion, NULL},
+		{NULL, NULL, NULL},
+	};
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, opts, NULL, usage, &rc))
+		return rc;
+	rc = cli_act_open(&c, c.wait);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

@@ -1,7 +1,6 @@
 /* cli/cmd_resolve.c: `mpesa-pos resolve ID`: a supervisor closes an
  * unresolved (or held) transaction as paid or not paid. */
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -29,35 +28,22 @@ int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv)
 	struct app_resolve_req rq = {0};
 	bool paid = false, not_paid = false;
 	cli_act_init(&c, g, "resolve");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--paid") == 0 && i + 1 < argc) {
-			paid = true;
-			rq.receipt = argv[++i];
-		} else if (strcmp(argv[i], "--not-paid") == 0) {
-			not_paid = true;
-		} else if (argv[i][0] != '-' && !rq.txn) {
-			rq.txn = argv[i];
-		} else {
-			fprintf(stderr, "mpesa-pos resolve: unknown argument \"%s\"; run "
-			        "mpesa-pos resolve --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
+	const struct cli_opt opts[] = {
+		{"--paid", &rq.receipt, NULL},
+		{"--not-paid", NULL, &not_paid},
+		{NULL, NULL, NULL},
+	};
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, opts, &rq.txn, usage, &rc))
+		return rc;
+	paid = rq.receipt != NULL;
 	if (!rq.txn || paid == not_paid) {
 		fprintf(stderr, "mpesa-pos resolve: give the transaction id and exactly one of "
 		        "--paid RECEIPT or --not-paid\n");
 		return CLI_USAGE;
 	}
 	rq.paid = paid;
-	int rc = cli_act_open(&c, paid);
+	rc = cli_act_open(&c, paid);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

@@ -1,7 +1,6 @@
 /* cli/cmd_reverse.c: `mpesa-pos reverse ID`: reverse a completed customer
  * payment (STK or C2B), as a supervisor. */
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -28,28 +27,14 @@ int cli_cmd_reverse(const struct cli_globals *g, int argc, char **argv)
 	struct cli_act c;
 	const char *id = NULL;
 	cli_act_init(&c, g, "reverse");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (argv[i][0] != '-' && !id) {
-			id = argv[i];
-		} else {
-			fprintf(stderr, "mpesa-pos reverse: unknown argument \"%s\"; run "
-			        "mpesa-pos reverse --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, NULL, &id, usage, &rc))
+		return rc;
 	if (!id) {
 		fprintf(stderr, "mpesa-pos reverse: which payment? give its id (T000001Y)\n");
 		return CLI_USAGE;
 	}
-	int rc = cli_act_open(&c, c.wait);
+	rc = cli_act_open(&c, c.wait);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {

@@ -1,7 +1,6 @@
 /* cli/cmd_status.c: `mpesa-pos status ID`: where a transaction stands. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "app/flow.h"
 #include "cli/cli.h"
@@ -55,29 +54,15 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 	struct cli_act c;
 	const char *id = NULL;
 	cli_act_init(&c, g, "status");
-	for (int i = 1; i < argc; i++) {
-		int taken = cli_act_option(&c, argc, argv, &i);
-		if (taken < 0)
-			return CLI_USAGE;
-		if (taken)
-			continue;
-		if (cli_is_help(argv[i])) {
-			usage(stdout);
-			return CLI_OK;
-		} else if (argv[i][0] != '-' && !id) {
-			id = argv[i];
-		} else {
-			fprintf(stderr, "mpesa-pos status: unknown argument \"%s\"; run "
-			        "mpesa-pos status --help\n", argv[i]);
-			return CLI_USAGE;
-		}
-	}
+	int rc;
+	if (!cli_act_args(&c, argc, argv, 1, NULL, &id, usage, &rc))
+		return rc;
 	if (!id) {
 		fprintf(stderr, "mpesa-pos status: which transaction? give its id (T000001Y) "
 		        "or an M-Pesa receipt\n");
 		return CLI_USAGE;
 	}
-	int rc = cli_act_open(&c, true);
+	rc = cli_act_open(&c, true);
 	if (rc == CLI_OK && c.operator_id > 0)
 		rc = cli_act_signin(&c);
 	if (rc != CLI_OK) {
