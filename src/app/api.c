@@ -49,6 +49,9 @@ struct job {
 	uint64_t timer;
 	bool finishing;
 	struct job *anext;        /* the active list (jobs with a flow) */
+	/* the flow's transaction, once it exists (written by the loop thread
+	 * under api->mu; the worker names it when it gives up waiting) */
+	char txn[STORE_PUBLIC_ID_MAX];
 };
 
 struct app_api {
@@ -344,6 +347,42 @@ static char *print(cJSON *o)
 	return s;
 }
 
+void app_api_pending_hint(const char *txn, bool charge, char *out, size_t outsz)
+{
+	if (!txn || !txn[0])
+		str_copy(out, outsz, "do not send it again before GET /api/v1/transactions shows "
+		                     "whether it was taken");
+	else if (charge)
+		str_fmt(out, outsz, "do not send it again; GET /api/v1/charges/%s tells how it ended",
+		        txn);
+	else
+		str_fmt(out, outsz, "do not send it again; GET /api/v1/transactions?kind=b2c shows "
+		        "%s and how it ended", txn);
+}
+
+char *app_api_pending_body(const char *txn, bool charge, bool stopping)
+{
+	struct pos_err err;
+	char hint[POS_ERR_HINT_MAX];
+	bool known = txn && txn[0];
+	if (stopping)
+		pos_err_set(&err, POS_E_BUSY, "", known ? "serve is stopping; transaction %s goes on "
+		            "in the ledger and may still complete" : "serve is stopping; the request "
+		            "may have been taken", known ? txn : "");
+	else
+		pos_err_set(&err, POS_E_TIMEOUT, "", known ? "no answer in time; transaction %s may "
+		            "still complete" : "no answer in time; the request may have been taken",
+		            known ? txn : "");
+	app_api_pending_hint(txn, charge, hint, sizeof hint);
+	pos_err_hint(&err, "%s", hint);
+	cJSON *o = app_err_json(&err, 20);
+	if (o && known)
+		cJSON_AddStringToObject(o, "txn", txn);
+	else if (o)
+		cJSON_AddNullToObject(o, "txn");
+	return print(o);
+}
+
 /* Hand the answer to the waiting worker (or free the job it gave up on). */
 static void complete(struct job *j, int status, char *body, const char *ctype)
 {
@@ -375,12 +414,16 @@ static void fail(struct job *j, const struct pos_err *err)
 	         NULL);
 }
 
+/* The status of a POST answered with its (new) transaction. */
+static int created_status(const struct store_txn *t)
+{
+	enum pos_status cause = str_eq(t->result_code, "local:throttled") ? POS_E_THROTTLED : POS_OK;
+	return app_api_http_status(app_txn_exit(t), cause, true);
+}
+
 static void answer_txn(struct job *j, const struct store_txn *t, bool created)
 {
-	int code = app_txn_exit(t);
-	enum pos_status cause = str_eq(t->result_code, "local:throttled") ? POS_E_THROTTLED : POS_OK;
-	int status = created ? app_api_http_status(code, cause, true) : 200;
-	complete(j, status, print(app_txn_json(t, false)), NULL);
+	complete(j, created ? created_status(t) : 200, print(app_txn_json(t, false)), NULL);
 }
 
 /* ---- the flows (loop thread) -------------------------------------------------------- */
@@ -441,7 +484,13 @@ static void flow_timeout(void *user)
 static void follow(struct job *j, struct app_flow *f)
 {
 	struct app_api *api = j->api;
+	const struct store_txn *t = app_flow_txn(f);
 	j->flow = f;
+	if (t) {
+		pthread_mutex_lock(&api->mu);
+		str_copy(j->txn, sizeof j->txn, t->public_id);
+		pthread_mutex_unlock(&api->mu);
+	}
 	if (answered(f)) {
 		j->finishing = true;
 		finish_flow(j);
@@ -808,12 +857,12 @@ static void submit(struct app_api *api, enum api_route route, const struct route
 		if (pthread_cond_timedwait(&j->cond, &api->mu, &until) != 0 && !j->done)
 			break;
 	if (!j->done) {
+		char txn[STORE_PUBLIC_ID_MAX];
+		str_copy(txn, sizeof txn, j->txn);
 		j->abandoned = true; /* the loop frees it when it answers */
 		pthread_mutex_unlock(&api->mu);
 		rp->status = 504;
-		rp->body = strdup("{\"ok\":false,\"exit\":20,\"error\":{\"code\":\"POS_E_TIMEOUT\","
-		                  "\"field\":\"\",\"message\":\"no answer in time; the request may "
-		                  "still complete: see GET /api/v1/transactions\",\"hint\":\"\"}}");
+		rp->body = app_api_pending_body(txn, route == R_CHARGE_POST, false);
 		return;
 	}
 	pthread_mutex_unlock(&api->mu);
@@ -898,19 +947,34 @@ void app_api_stop(struct app_api *api)
 {
 	if (!api)
 		return;
-	struct pos_err err;
 	pthread_mutex_lock(&api->mu);
 	api->stopping = true;
 	pthread_mutex_unlock(&api->mu);
-	on_wake(api, 0); /* answers what is queued: 503 */
+	on_wake(api, 0); /* answers what is queued: 503, nothing was taken */
+	/* A request with a flow may have moved money: never 503 ("nothing moved")
+	 * but 202 with its transaction as it stands, before the flow is freed. */
 	while (api->active) {
 		struct job *j = api->active;
 		api->active = j->anext;
 		app_loop_cancel(api->loop, j->timer);
+		const struct store_txn *t = app_flow_txn(j->flow);
+		bool charge = j->route == R_CHARGE_POST;
+		int status = 202;
+		char *body;
+		if (t) {
+			char hint[POS_ERR_HINT_MAX];
+			int code = app_txn_exit(t);
+			cJSON *o = app_txn_json(t, false);
+			status = created_status(t);
+			app_api_pending_hint(t->public_id, charge, hint, sizeof hint);
+			if (o && (code == 20 || code == 21))
+				cJSON_AddStringToObject(o, "hint", hint);
+			body = print(o);
+		} else {
+			body = app_api_pending_body(NULL, charge, true);
+		}
 		app_flow_free(j->flow);
-		pos_err_set(&err, POS_E_BUSY, "", "serve is stopping; the transaction goes on in the "
-		            "ledger");
-		complete(j, 503, print(app_err_json(&err, 20)), NULL);
+		complete(j, status, body, NULL);
 	}
 	app_loop_set_fd(api->loop, -1, 0, NULL, NULL);
 	routes_stop(api->http);

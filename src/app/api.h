@@ -54,7 +54,11 @@ struct app_api;
  * the address is taken. */
 enum pos_status app_api_start(struct app_loop *l, const struct app_api_opts *opts,
                               struct app_api **out, struct pos_err *err);
-/* Answer every waiting request (503: stopping), stop the server. NULL ok. */
+/* Answer every waiting request and stop the server. NULL ok. A request not
+ * yet taken is answered 503 (nothing was done); one whose flow has started
+ * is answered with its transaction as it stands (202 and exit 20 while its
+ * end is unknown, with a hint not to send it again): never a status that
+ * says nothing moved when money may have. */
 void app_api_stop(struct app_api *api);
 /* "http://127.0.0.1:PORT". */
 const char *app_api_url(const struct app_api *api);
@@ -113,6 +117,15 @@ bool app_api_token_well_formed(const char *token);
  * 10-14 -> 200, 20/21 -> 202, 30 -> 409 (429 when throttled), 31 -> 503,
  * 64 -> 400, 70 -> 500, 77 -> 403 (401 for POS_E_AUTH), 78 -> 500. */
 int app_api_http_status(int exit_code, enum pos_status cause, bool created);
+/* The hint for a POST whose end is not known yet: "do not send it again;
+ * GET /api/v1/charges/ID tells how it ended" (charge), the transactions list
+ * for a payout, or, with no txn (NULL or ""), to look before sending again. */
+void app_api_pending_hint(const char *txn, bool charge, char *out, size_t outsz);
+/* The error answer (malloc'd JSON text; NULL out of memory) of a POST whose
+ * end is not known: {"ok":false,"exit":20,"txn":txn or null,"error":{"code":
+ * POS_E_BUSY (stopping) or POS_E_TIMEOUT (no answer in time),"field":"",
+ * "message" naming txn,"hint": app_api_pending_hint}}. */
+char *app_api_pending_body(const char *txn, bool charge, bool stopping);
 /* A page cursor as text ("<created_at>.<id>") and back. */
 void app_api_cursor_format(const struct store_cursor *c, char *out, size_t outsz);
 bool app_api_cursor_parse(const char *s, struct store_cursor *out);

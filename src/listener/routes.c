@@ -2,6 +2,7 @@
 #include "listener/routes.h"
 
 #include <civetweb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct routes {
 	int port;
 	char host[64];
 	char url[96];
+	atomic_int busy;          /* handlers between a request and its written answer */
 };
 
 int routes_match(const struct routes_route *rt, const char *method, const char *path,
@@ -130,6 +132,7 @@ static int handle(struct mg_connection *c, void *cbdata)
 	const struct routes_route *found = NULL;
 	bool wrong_method = false;
 
+	atomic_fetch_add(&r->busy, 1);
 	memset(&rq, 0, sizeof rq);
 	rq.method = ri->request_method ? ri->request_method : "";
 	rq.path = path;
@@ -171,6 +174,7 @@ static int handle(struct mg_connection *c, void *cbdata)
 	write_reply(c, &rp);
 	free(rp.body);
 	buf_release(&body);
+	atomic_fetch_sub(&r->busy, 1);
 	return rp.status;
 }
 
@@ -193,6 +197,7 @@ enum pos_status routes_start(const struct routes_opts *opts, struct routes **out
 	r->n = opts->n_routes;
 	r->max_body = opts->max_body ? opts->max_body : 16384;
 	r->user = opts->user;
+	atomic_init(&r->busy, 0);
 	char threads[16];
 	snprintf(threads, sizeof threads, "%u", opts->num_threads ? opts->num_threads : 16);
 	const char *bind = opts->bind && *opts->bind ? opts->bind : "127.0.0.1:8091";
@@ -237,6 +242,11 @@ void routes_stop(struct routes *r)
 {
 	if (!r)
 		return;
+	/* CivetWeb drops what a worker writes once mg_stop() has raised its stop
+	 * flag: let the answers in flight (the owner has unblocked them) go out
+	 * first, for at most 2 s. */
+	for (int i = 0; i < 200 && atomic_load(&r->busy) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	/* returns at once, not after CivetWeb's 2 s poll (listener_int.h) */
 	listener_civet_stop(r->ctx, strchr(r->host, ':') ? "127.0.0.1" : r->host, r->port);
 	free(r);

@@ -76,7 +76,8 @@ struct routes;
 enum pos_status routes_start(const struct routes_opts *opts, struct routes **out,
                              struct pos_err *err);
 /* Stop accepting; handlers in flight finish and their answers are written
- * (so the owner must let blocked handlers return first). NULL is fine. */
+ * (it waits for them at most 2 s, so the owner must let blocked handlers
+ * return first). NULL is fine. */
 void routes_stop(struct routes *r);
 int routes_port(const struct routes *r);
 /* "http://HOST:PORT" of the bound socket. */

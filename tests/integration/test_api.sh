@@ -154,6 +154,28 @@ cp "$T/good.conf" "$CONF"
 M3=$(curl -s "$API/metrics")
 like "$M3" 'mpesa_pos_config_reloads_total\{result="refused"\} 2' "/metrics counts the refused reloads"
 grep -qF "$SUP" "$T/pos.log" "$T/serve.out" && not_ok "no token in the log" || ok "no token in the log"
+
+# ---- a payout in flight when serve stops: M-Pesa took it, so the answer
+# names the transaction (202, exit 20), never 503 ("nothing moved")
+sim_faults '{"b2c":{"timeout":1,"timeout_ms":6000}}'
+curl -s -o "$T/stop.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $SUP" \
+  -H 'Content-Type: application/json' \
+  --data '{"phone":"0708374149","amount":137,"command":"BusinessPayment"}' \
+  "$API/api/v1/payouts" >"$T/stop.code" &
+STOP_CURL=$!
+for _ in $(seq 1 100); do
+  [[ $(accepted_for /mpesa/b2c/v3/paymentrequest Amount 137) -ge 1 ]] && break; sleep 0.05
+done
 fl_stop_serve
+wait "$STOP_CURL"
+OUT=$(cat "$T/stop.out")
+is "$(cat "$T/stop.code")/$(j .exit)/$(j .kind)" "202/20/b2c" \
+  "a payout in flight when serve stops: 202, exit 20, not 503"
+STOP_TXN=$(j .txn)
+is "$(j .state)/$(sql "select kind from txn where public_id = '$STOP_TXN'")" "sent/b2c" \
+  "... naming its transaction ($STOP_TXN), sent, as the ledger has it"
+like "$(j .hint)" "do not send it again; GET /api/v1/transactions" "... with a hint not to send it again"
+is "$(accepted_for /mpesa/b2c/v3/paymentrequest Amount 137)" 1 "... which M-Pesa took once"
+sim_reset_faults
 is "$SERVE_RC" 0 "serve stops cleanly with the API running"
 t_done

@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "app/api.h"
 #include "listener/routes.h"
@@ -148,6 +151,49 @@ static void test_tokens(void **state)
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* A POST whose end is unknown (serve stopping, no answer in time) names its
+ * transaction, exit 20, and says not to send it again: never "nothing moved". */
+static void test_pending_body(void **state)
+{
+	static const struct {
+		const char *txn;
+		bool charge, stopping;
+		const char *code, *hint_has, *msg_has;
+	} rows[] = {
+		{"T000001Y", true, false, "POS_E_TIMEOUT", "GET /api/v1/charges/T000001Y tells how it ended",
+		 "T000001Y may still complete"},
+		{"T00000AB", false, true, "POS_E_BUSY", "/api/v1/transactions?kind=b2c shows T00000AB",
+		 "T00000AB goes on in the ledger"},
+		{NULL, true, false, "POS_E_TIMEOUT", "before GET /api/v1/transactions shows whether",
+		 "may have been taken"},
+		{"", false, true, "POS_E_BUSY", "before GET /api/v1/transactions shows whether",
+		 "may have been taken"},
+	};
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(rows); i++) {
+		char *text = app_api_pending_body(rows[i].txn, rows[i].charge, rows[i].stopping);
+		assert_non_null(text);
+		cJSON *o = cJSON_Parse(text);
+		assert_non_null(o);
+		assert_int_equal(cJSON_GetObjectItem(o, "exit")->valueint, 20);
+		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "ok")));
+		cJSON *txn = cJSON_GetObjectItem(o, "txn");
+		if (rows[i].txn && rows[i].txn[0])
+			assert_string_equal(cJSON_GetStringValue(txn), rows[i].txn);
+		else
+			assert_true(cJSON_IsNull(txn));
+		cJSON *e = cJSON_GetObjectItem(o, "error");
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")), rows[i].code);
+		const char *hint = cJSON_GetStringValue(cJSON_GetObjectItem(e, "hint"));
+		assert_non_null(strstr(hint, "do not send it again"));
+		assert_non_null(strstr(hint, rows[i].hint_has));
+		assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")),
+		                       rows[i].msg_has));
+		cJSON_Delete(o);
+		free(text);
+	}
+}
+
 static void noop(void *user, const struct routes_request *rq, struct routes_reply *rp)
 {
 	(void)user;
@@ -196,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_query_get),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_routes_match),
+		cmocka_unit_test(test_pending_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
