@@ -761,8 +761,9 @@ enum pos_status store_bucket_take(struct store *st, const char *key,
 
 /* ---- the initiator password's age (store/credential.c) ------------------- */
 /* Note that `password` is the initiator password in use now, and say since
- * when: the database keeps only a fingerprint (HMAC-SHA256 under a random
- * salt made once per database, both in settings), never the password. A
+ * when: the database keeps only a fingerprint (an Argon2id hash, slow to
+ * guess against; an older database's HMAC one is replaced by it, its date
+ * kept), never the password. Takes tens of milliseconds. A
  * fingerprint not seen before means a new password, dated now_ms (*changed
  * true); the same one keeps its date. *set_at (Unix ms) and *changed may be
  * NULL. POS_E_EMPTY when password is empty. */
@@ -829,6 +830,11 @@ enum pos_status store_batch_confirm(struct store *st, int64_t id,
 enum pos_status store_batch_txns(struct store *st, int64_t batch_id, int64_t after_row,
                                  struct store_txn *rows, size_t cap, size_t *n,
                                  struct pos_err *err);
+/* The latest batch recorded from a file of this SHA-256 (lower-case hex)
+ * that was not cancelled: a second batch of the same file pays everyone
+ * twice. POS_E_NOT_FOUND when there is none. */
+enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
+                                      struct store_batch *out, struct pos_err *err);
 /* Batches in status `status`, oldest first, at most cap (at most 64). */
 enum pos_status store_batch_list(struct store *st, enum store_batch_status status,
                                  struct store_batch *out, size_t cap, size_t *n,
@@ -889,6 +895,36 @@ enum pos_status store_token_list(struct store *st, struct store_api_token *out,
  * there is no such token, POS_E_DUPLICATE when it was already revoked. */
 enum pos_status store_token_revoke(struct store *st, int64_t id,
                                    struct store_api_token *out, struct pos_err *err);
+
+/* ---- idempotency keys of the local API (store/api.c) ---------------------- */
+/*
+ * A POST's Idempotency-Key is kept per operator (the API token's) with the
+ * SHA-256 (lower-case hex) of its request and, once recorded, the
+ * transaction it made: a repeat finds the first transaction instead of
+ * making a second. Reserve before the request is acted on, then bind (or,
+ * when the request recorded nothing, release).
+ */
+enum { STORE_IDEM_KEY_MAX = 65 };         /* 1 to 64 characters, and the NUL */
+struct store_idem {
+	int64_t operator_id;
+	char key[STORE_IDEM_KEY_MAX];
+	char request_sha256[STORE_SHA256_HEX_MAX];
+	int64_t txn_id;                       /* 0: reserved, no transaction yet */
+	int64_t created_at;
+};
+/* Reserve key for operator_id. POS_OK: new, reserved. POS_E_DUPLICATE
+ * (field "Idempotency-Key"): used before; *out (may be NULL) gets its row.
+ * POS_E_INVALID for an empty or too long key or a hash that is not hex. */
+enum pos_status store_idem_reserve(struct store *st, int64_t operator_id, const char *key,
+                                   const char *request_sha256, struct store_idem *out,
+                                   struct pos_err *err);
+/* Bind a reserved key to the transaction its request made (once: a bound
+ * key never changes). POS_E_NOT_FOUND when it is not reserved. */
+enum pos_status store_idem_bind(struct store *st, int64_t operator_id, const char *key,
+                                int64_t txn_id, struct pos_err *err);
+/* Release a reservation whose request recorded nothing (a bound key stays). */
+enum pos_status store_idem_release(struct store *st, int64_t operator_id, const char *key,
+                                   struct pos_err *err);
 
 /* Archived callbacks by outcome, over the whole ledger (for /metrics). */
 enum pos_status store_callback_counts(struct store *st,

@@ -128,9 +128,11 @@ static void test_fingerprint(void **state)
 	                                               NULL), POS_OK);
 	assert_true(changed);
 	assert_int_equal(at, 9000); /* a new fingerprint: a new password, dated now */
-	/* Only a salted fingerprint is kept: not the password, not a plain hash. */
+	/* Only a slow salted hash is kept: not the password, not a plain or
+	 * fast keyed hash that a copy of the database could be searched with. */
 	assert_int_equal(store_setting_get(st, "initiator.fingerprint", v, sizeof v, NULL), POS_OK);
-	assert_int_equal(strlen(v), 64);
+	assert_true(strncmp(v, "$argon2id$", 10) == 0);
+	assert_true(crypto_pin_verify("NewPassword1!", v));
 	assert_null(strstr(v, "NewPassword"));
 	uint8_t plain[CRYPTO_SHA256_LEN];
 	char hex[2 * CRYPTO_SHA256_LEN + 1];
@@ -140,12 +142,48 @@ static void test_fingerprint(void **state)
 	app_fx_close(f);
 }
 
+/* A database from before keeps an HMAC-SHA256 fingerprint under a salt: the
+ * same password still matches it (its date kept) and it becomes Argon2id. */
+static void test_fingerprint_upgrade(void **state)
+{
+	(void)state;
+	struct app_fx *f = app_fx_open(NULL, true);
+	assert_non_null(f);
+	struct store *st = app_store(f->app);
+	static const char salt[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	uint8_t mac[CRYPTO_SHA256_LEN];
+	char hex[2 * CRYPTO_SHA256_LEN + 1], v[256];
+	crypto_hmac_sha256(salt, strlen(salt), "Safaricom999!*!", 15, mac);
+	crypto_hex(mac, sizeof mac, hex);
+	assert_int_equal(store_setting_set(st, "initiator.salt", salt, NULL), POS_OK);
+	assert_int_equal(store_setting_set(st, "initiator.fingerprint", hex, NULL), POS_OK);
+	assert_int_equal(store_setting_set(st, "initiator.set_at", "1234", NULL), POS_OK);
+	int64_t at = 0;
+	bool changed = true;
+	assert_int_equal(store_initiator_password_seen(st, "Safaricom999!*!", 5000, &at, &changed,
+	                                               NULL), POS_OK);
+	assert_false(changed);
+	assert_int_equal(at, 1234);
+	assert_int_equal(store_setting_get(st, "initiator.fingerprint", v, sizeof v, NULL), POS_OK);
+	assert_true(strncmp(v, "$argon2id$", 10) == 0);
+	assert_int_equal(store_initiator_password_seen(st, "Safaricom999!*!", 6000, &at, &changed,
+	                                               NULL), POS_OK);
+	assert_false(changed);
+	assert_int_equal(at, 1234);
+	assert_int_equal(store_initiator_password_seen(st, "Other", 7000, &at, &changed, NULL),
+	                 POS_OK);
+	assert_true(changed);
+	assert_int_equal(at, 7000);
+	app_fx_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_judge_url),
 		cmocka_unit_test(test_password_age),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_fingerprint_upgrade),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
