@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/app_int.h"
 #include "base/crypto.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/phone.h"
@@ -222,6 +224,40 @@ static void fail_rows(struct app *a, int64_t batch_id, const struct pos_err *why
 	} while (n == PAGE);
 }
 
+/* The same file recorded before: refused, naming the batch (its date in
+ * Nairobi, its rows and total), so that nobody is paid twice by mistake. */
+enum pos_status app_batch_seen(struct app *a, const struct app_batch_file *f,
+                               struct pos_err *err)
+{
+	struct store_batch b;
+	const struct store_batch *before = &b;
+	enum pos_status rc = store_batch_find_file(app_store(a), f->sha256, &b, err);
+	if (rc == POS_E_NOT_FOUND) {
+		pos_err_clear(err);
+		return POS_OK;
+	}
+	if (rc != POS_OK)
+		return rc;
+	struct tm tm, now_tm;
+	char when[32], pretty[MONEY_FMT_MAX];
+	clock_eat_tm((time_t)(before->created_at / 1000), &tm);
+	clock_eat_tm((time_t)(app_now_ms(a) / 1000), &now_tm);
+	strftime(when, sizeof when, tm.tm_year == now_tm.tm_year ? "%b" : "%b %Y", &tm);
+	money_format(before->total_minor, CURRENCY_KES, pretty, sizeof pretty);
+	pos_err_set(err, POS_E_DUPLICATE, "file", "%s was already recorded as batch %lld on "
+	            "%d %s (%lld row%s, %s)", f->name, (long long)before->id, tm.tm_mday, when,
+	            (long long)before->row_count, before->row_count == 1 ? "" : "s", pretty);
+	if (before->status == STORE_BATCH_DONE)
+		pos_err_hint(err, "it is done (its report lists every row); use --again to pay the "
+		             "same file a second time");
+	else
+		pos_err_hint(err, "use --resume %lld to go on with it, or --again to pay the same "
+		             "file a second time", (long long)before->id);
+	log_warn("batch", "%s (sha256 %.12s) refused: already batch %lld", f->name, f->sha256,
+	         (long long)before->id);
+	return POS_E_DUPLICATE;
+}
+
 enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
                                  const struct app_batch_file *f,
                                  const struct app_batch_req *rq,
@@ -244,6 +280,10 @@ enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
 	}
 	if (!f->n_rows)
 		return pos_err_set(err, POS_E_EMPTY, "file", "%s holds no payout row", f->name);
+	struct store_batch before;
+	bool repeat = store_batch_find_file(app_store(a), f->sha256, &before, NULL) == POS_OK;
+	if (repeat && !rq->again)
+		return app_batch_seen(a, f, err);
 	if ((rc = fields_b2c_command_parse(rq->command && rq->command[0]
 	                                           ? rq->command
 	                                           : cfg->daraja.b2c_command_id,
@@ -313,6 +353,10 @@ enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
 	flow_audit(a, op->id, "payout.batch", subject, "%zu payouts, %s in all (%s), from %s "
 	           "(sha256 %.12s)%s", f->n_rows, pretty, fields_b2c_command_name(cmd), f->name,
 	           f->sha256, rq->approver ? ", approved by a second operator" : "");
+	if (repeat)
+		flow_audit(a, op->id, "payout.batch.again", subject, "the same file (sha256 %.12s) "
+		           "as batch %lld, paid again on purpose by %s", f->sha256,
+		           (long long)before.id, op->name);
 	if (rq->approver)
 		flow_audit(a, rq->approver->id, "payout.batch.approve", subject,
 		           "%zu payouts, %s in all, approved by %s", f->n_rows, pretty,
@@ -607,8 +651,7 @@ static void batch_step(void *user)
 			str_fmt(b->note, sizeof b->note, "%s", e.msg);
 			wait = THROTTLED_RETRY_MS;
 			break;
-		}
-		b->note[0] = '\0';
+		}		b->note[0] = '\0';
 		send_row(b, i, &t);
 		b->next++;
 		batch_changed(b);

@@ -72,6 +72,12 @@ enum pos_status app_batch_check(struct app *a, const char *path,
                                 struct app_batch_file **out, struct pos_err *err);
 void app_batch_file_free(struct app_batch_file *f);
 
+/* POS_OK when no batch (not cancelled) was recorded from a file of f's
+ * SHA-256; POS_E_DUPLICATE (field "file") naming that batch, its date, rows
+ * and total, with the hint (--resume ID, --again) otherwise. */
+enum pos_status app_batch_seen(struct app *a, const struct app_batch_file *f,
+                               struct pos_err *err);
+
 /* True when a batch of this total needs a second supervisor. */
 bool app_batch_needs_approver(struct app *a, int64_t total_minor);
 
@@ -79,11 +85,14 @@ struct app_batch_req {
 	const char *command;      /* as app_payout_req: NULL = [daraja] b2c_command_id */
 	const char *remarks;      /* for rows without their own; NULL: "Payout" */
 	const struct app_operator *approver; /* above the approval limit */
+	bool again;               /* pay a file already recorded as a batch again */
 };
 
 /* Record f as a batch (see above). *batch_id on success. Errors name the
- * field: "file" (bad rows: nothing recorded), "amount" (the daily limit),
- * "approver", "operator". */
+ * field: "file" (bad rows: nothing recorded; or POS_E_DUPLICATE: a file of
+ * the same SHA-256 was recorded as a batch not cancelled, named in the
+ * message, unless rq->again, which still needs the role and the approval),
+ * "amount" (the daily limit), "approver", "operator". */
 enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
                                  const struct app_batch_file *f,
                                  const struct app_batch_req *rq,

@@ -30,6 +30,7 @@ static void usage(FILE *out)
 	      "                              [--approver ID [--approver-pin-fd N]]\n"
 	      "                              [--command SalaryPayment|BusinessPayment|PromotionPayment]\n"
 	      "                              [--remarks TEXT] [--report-dir DIR] [--timeout S]\n"
+	      "                              [--again]\n"
 	      "       mpesa-pos payout-batch FILE.csv --dry-run\n"
 	      "       mpesa-pos payout-batch --resume [BATCH_ID] --operator ID [--pin-fd N]\n"
 	      "\n"
@@ -38,7 +39,10 @@ static void usage(FILE *out)
 	      "duplicate) is listed by line and nothing is recorded. Otherwise every row is\n"
 	      "recorded as a payout before any is sent, then sent once, at most [limits]\n"
 	      "b2c_per_minute. Above [limits] approval_above (the batch's total) a second\n"
-	      "supervisor approves. --dry-run only checks. A run stopped by a signal, a crash\n"
+	      "supervisor approves. --dry-run only checks. A file already recorded as a\n"
+	      "batch (the same SHA-256, not cancelled) is refused, naming that batch;\n"
+	      "--again pays it a second time (a salary file repeated month to month).\n"
+	      "A run stopped by a signal, a crash\n"
 	      "or a kill is picked up with --resume (every running batch, or BATCH_ID): rows\n"
 	      "that may have reached M-Pesa are resolved by Transaction Status, never sent\n"
 	      "again. The report (batch-ID-report.csv and .txt) goes to --report-dir (the\n"
@@ -202,6 +206,8 @@ int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv)
 			return CLI_OK;
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			dry = true;
+		} else if (strcmp(argv[i], "--again") == 0) {
+			rq.again = true;
 		} else if (strcmp(argv[i], "--resume") == 0) {
 			resume = true;
 			int64_t id;

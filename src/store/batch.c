@@ -142,3 +142,30 @@ enum pos_status store_batch_list(struct store *st, enum store_batch_status statu
 			(*n)++;
 	return rc;
 }
+
+enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
+                                      struct store_batch *out, struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum pos_status rc;
+	int64_t id = 0;
+	if (!store_is_set(file_sha256))
+		return pos_err_set(err, POS_E_EMPTY, "sha256", "give the file's SHA-256");
+	/* batch_sha256 (schema v1) indexes file_sha256. */
+	if ((rc = prep(st, "SELECT id FROM batch WHERE file_sha256 = ?1 AND status <> "
+	               "'cancelled' ORDER BY id DESC LIMIT 1", &s,
+	               "looking for the file's earlier batches", err)) != POS_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, file_sha256, -1, SQLITE_STATIC);
+	int src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (src != SQLITE_DONE)
+		rc = store_db_error(st, src, "looking for the file's earlier batches", err);
+	sqlite3_finalize(s);
+	if (rc != POS_OK)
+		return rc;
+	if (!id)
+		return pos_err_set(err, POS_E_NOT_FOUND, "file", "no batch was recorded from this file");
+	return store_batch_get(st, id, out, err);
+}

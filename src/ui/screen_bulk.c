@@ -123,11 +123,18 @@ static void load(struct ui *ui, struct bulk *b)
 	b->scroll = 0;
 	b->mode = M_PREVIEW;
 	b->need_approver = app_batch_needs_approver(ui_app(ui), b->file->total_minor);
-	if (b->file->n_bad)
+	b->problem[0] = '\0';
+	if (b->file->n_bad) {
 		ui_message(ui, UI_MSG_ERROR, "%zu bad row%s: correct the file; nothing was recorded.",
 		           b->file->n_bad, b->file->n_bad == 1 ? "" : "s");
-	else
+	} else if (app_batch_seen(ui_app(ui), b->file, &e) != POS_OK) {
+		/* The same file paid again only on purpose, from the command line. */
+		str_copy(b->problem, sizeof b->problem, e.msg);
+		ui_message(ui, UI_MSG_ERROR, "This file was already recorded as a batch: nothing "
+		           "was recorded again.");
+	} else {
 		ui_message_clear(ui);
+	}
 }
 
 static void approve(struct ui *ui, struct bulk *b)
@@ -228,6 +235,10 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 				           "it again: nothing is recorded while a row is bad.");
 				return UI_HANDLED | UI_REDRAW;
 			}
+			if (b->problem[0]) {
+				ui_message(ui, UI_MSG_ERROR, "Refused: %s.", b->problem);
+				return UI_HANDLED | UI_REDRAW;
+			}
 			ui_payout_sign_reset(b->c);
 			b->cfocus = 0;
 			b->mode = M_APPROVE;
@@ -313,6 +324,15 @@ static void draw_preview(struct ui *ui, struct bulk *b, const struct ui_rect *r)
 	ui_putf(y, x, w, ui_attr(ui, UI_A_TITLE), "%s: %zu lines checked", f->name, f->lines);
 	ui_putf(y + 1, x, w, A_BOLD, "%zu good rows, %s in all; %zu bad", f->n_rows, total,
 	        f->n_bad);
+	if (!f->n_bad && b->problem[0]) {
+		ui_put(y + 3, x, w, ui_attr(ui, UI_A_GOOD), "Every row is good, but:");
+		ui_wrap(y + 4, x, w, 2, ui_attr(ui, UI_A_ERROR), b->problem);
+		ui_wrap(y + 7, x, w, 4, A_NORMAL, "To go on with that batch, F5 on the first page "
+		        "when it was left running. To pay the same file a second time on purpose "
+		        "(a salary file repeated), a supervisor runs: mpesa-pos payout-batch FILE.csv "
+		        "--again");
+		return;
+	}
 	if (!f->n_bad) {
 		ui_put(y + 3, x, w, ui_attr(ui, UI_A_GOOD), "Every row is good.");
 		ui_wrap(y + 5, x, w, 3, A_NORMAL, b->need_approver

@@ -103,4 +103,24 @@ B2=$(j .batch)
 is "$RC/$(j .paid)" "0/2" "with a second supervisor it is paid"
 is "$(sql "select approved_by from batch where id=$B2")" 1003 "... the approver recorded on the batch"
 is "$(b2c_count)" 10 "... two more payouts"
+
+# ---- the same file again: refused, naming the batch; --again pays it, with the same rules ----------
+as 1001 1111 payout-batch "$T/good.csv"
+is "$RC/$(j .error.field)" "64/file" "the same file again: refused (exit 64)"
+like "$ERR" "good.csv was already recorded as batch $BATCH on [0-9]+ [A-Z][a-z]+ \\(8 rows, KES 3,600(\\.00)?\\).*--again" \
+  "... naming the batch, its date, rows and total, and --again"
+OUT=$("$POS" payout-batch "$T/big.csv" --config "$CONF" --operator 1001 --pin-fd 3 3<<<1111 \
+      --approver 1003 --approver-pin-fd 4 4<<<3333 2>&1 >/dev/null); RC=$?
+is "$RC" 64 "... a file whose batch is done is refused too, approver or not"
+like "$OUT" "batch $B2 .*is done.*--again" "... saying it is done and naming --again"
+is "$(sql 'select count(*) from batch')/$(b2c_count)" "2/10" "... nothing recorded, nothing sent"
+as 1001 1111 payout-batch "$T/big.csv" --again
+is "$RC/$(j .error.field)" "77/approver" "--again keeps the approval limit: exit 77 without an approver"
+OUT=$("$POS" payout-batch "$T/big.csv" --again --config "$CONF" --operator 1001 --pin-fd 3 3<<<1111 \
+      --approver 1003 --approver-pin-fd 4 4<<<3333 --report-dir "$T" 2>/dev/null); RC=$?
+B3=$(j .batch)
+is "$RC/$(j .paid)/$(b2c_count)" "0/2/12" "--again with a second supervisor pays the same file a second time"
+like "$(sql "select detail from audit where action='payout.batch.again' and subject='batch $B3'")" "as batch $B2" \
+  "... audited, naming the earlier batch"
+
 t_done

@@ -60,6 +60,17 @@ n=$(curl -s "$SIM_URL/__sim/requests?path=/mpesa/b2c/v3/paymentrequest&limit=100
   jq '[.requests[] | select(.accepted) | .fields.PartyB] | unique | length')
 is "$n" 3 "the simulator paid each of the 3 recipients once"
 is "$(sqlite3 "$T/pos.db" "select status from batch where id=1")" done "the batch is done in the ledger"
+
+ui_keys Enter
+ui_wait "Files found"
+ui_keys C-u
+ui_type "$T/receipts/july.csv"
+ui_keys Enter
+ui_see "july.csv was already recorded as batch 1 on" "the same file again: the check names the batch"
+ui_see "payout-batch FILE.csv --again" "... and how to pay it again on purpose"
+ui_keys Enter
+ui_see "Refused: july.csv was already recorded" "Enter is refused"
+is "$(sqlite3 "$T/pos.db" "select count(*) from batch")" 1 "... nothing recorded again"
 ui_keys F10
 ui_see "console exited with status 0" "the console quits cleanly"
 t_done
