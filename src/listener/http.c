@@ -324,6 +324,24 @@ static int log_message(const struct mg_connection *c, const char *message)
 	return 1;
 }
 
+struct mg_context *listener_civet_start(const char **options,
+                                        int (*handler)(struct mg_connection *, void *),
+                                        void *user, int *port)
+{
+	struct mg_callbacks cb = {.log_message = log_message};
+	mg_init_library(0);
+	struct mg_context *ctx = mg_start(&cb, user, options);
+	if (!ctx) {
+		mg_exit_library();
+		return NULL;
+	}
+	mg_set_request_handler(ctx, "/", handler, user);
+	struct mg_server_port ports[4];
+	int np = mg_get_server_ports(ctx, 4, ports);
+	*port = np > 0 ? ports[0].port : 0;
+	return ctx;
+}
+
 enum pos_status listener_start(const struct listener_opts *opts,
                                struct listener **out, struct pos_err *err)
 {
@@ -369,27 +387,20 @@ enum pos_status listener_start(const struct listener_opts *opts,
 		"decode_url", "no",
 		NULL, NULL,
 	};
-	struct mg_callbacks cb = {.log_message = log_message};
 	/* glibc gives each worker thread its own malloc arena (up to 8 per
 	 * core), each keeping what its thread freed: two arenas shared by every
 	 * thread kept serve's resident memory under 20 MB under callback load. */
 #ifdef M_ARENA_MAX
 	mallopt(M_ARENA_MAX, 2);
 #endif
-	mg_init_library(0);
-	l->ctx = mg_start(&cb, l, options);
+	l->ctx = listener_civet_start(options, handle, l, &l->port);
 	if (!l->ctx) {
 		ratelimit_free(l->rl);
 		free(l);
-		mg_exit_library();
 		return pos_err_set(err, POS_E_IO, "[listener] bind",
 		                   "cannot listen on %s (in use, or not an address of this machine)",
 		                   bind);
 	}
-	mg_set_request_handler(l->ctx, "/", handle, l);
-	struct mg_server_port ports[4];
-	int np = mg_get_server_ports(l->ctx, 4, ports);
-	l->port = np > 0 ? ports[0].port : 0;
 	char host[64];
 	const char *colon = strrchr(bind, ':');
 	size_t hn = colon ? (size_t)(colon - bind) : 0;

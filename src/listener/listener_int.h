@@ -6,6 +6,18 @@
 #define POS_LISTENER_INT_H
 
 struct mg_context;
+struct mg_connection;
+
+/*
+ * Start a CivetWeb server with options (name, value pairs ending in NULL),
+ * CivetWeb's own messages going to the log as warnings, and every path
+ * handed to handler(conn, user). Sets *port to the first bound port (0 when
+ * none is known). NULL when it cannot listen (the library is released
+ * again): the caller says which address failed.
+ */
+struct mg_context *listener_civet_start(const char **options,
+                                        int (*handler)(struct mg_connection *, void *),
+                                        void *user, int *port);
 
 /*
  * Stop a CivetWeb server at once, then mg_exit_library(). mg_stop() alone

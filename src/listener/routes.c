@@ -178,13 +178,6 @@ static int handle(struct mg_connection *c, void *cbdata)
 	return rp.status;
 }
 
-static int log_message(const struct mg_connection *c, const char *message)
-{
-	(void)c;
-	log_warn("civetweb", "%s", message);
-	return 1;
-}
-
 enum pos_status routes_start(const struct routes_opts *opts, struct routes **out,
                              struct pos_err *err)
 {
@@ -212,20 +205,13 @@ enum pos_status routes_start(const struct routes_opts *opts, struct routes **out
 		"decode_url", "no",
 		NULL, NULL,
 	};
-	struct mg_callbacks cb = {.log_message = log_message};
-	mg_init_library(0);
-	r->ctx = mg_start(&cb, r, options);
+	r->ctx = listener_civet_start(options, handle, r, &r->port);
 	if (!r->ctx) {
 		free(r);
-		mg_exit_library();
 		return pos_err_set(err, POS_E_IO, "bind",
 		                   "cannot listen on %s (in use, or not an address of this machine)",
 		                   bind);
 	}
-	mg_set_request_handler(r->ctx, "/", handle, r);
-	struct mg_server_port ports[4];
-	int np = mg_get_server_ports(r->ctx, 4, ports);
-	r->port = np > 0 ? ports[0].port : 0;
 	char host[128];
 	unsigned port = 0;
 	if (!config_hostport_split(bind, host, sizeof host, &port) || !host[0] ||
