@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "core/phone.h"
 
 /* The request's user: outlives a backfill freed before Daraja answered. */
 struct bf_ticket {
@@ -36,41 +37,140 @@ struct found_payment {
 	int64_t amount_minor;
 	const char *msisdn;      /* as Daraja showed it; may be "" */
 	const char *name;
-	const char *reference;   /* BillRefNumber */
+	const char *reference;   /* BillRefNumber; or the charge a supervisor names */
 	const char *when;        /* as Daraja wrote it */
 	const char *type;        /* "c2b-pay-bill-debit", "Pay Bill" ... */
+	const char *shown;       /* the phone as shown: full, masked or hashed; may be "" */
+	int64_t when_ms;         /* when M-Pesa finished it; 0 = not known */
+	bool ref_named;          /* reference is a charge a supervisor named: it must match */
+	int64_t operator_id;     /* who asked (audit); 0 = the system */
 };
 
-/* Our own STK charge this payment is (same phone, reference, amount), if
- * any: 1 completed without a receipt (*t filled), 2 still open, 0 none. */
-static int own_charge(struct app *a, const struct found_payment *p, struct store_txn *t)
+/* Our own STK charges a payment M-Pesa reports may be. A charge whose
+ * callback was lost is settled paid by the STK query, which carries no
+ * receipt: the payment Pull or Transaction Status then finds is that charge,
+ * and recording it as a paybill payment would count the money twice. */
+enum {
+	MATCH_WINDOW_MS = 15 * 60 * 1000, /* created this close to M-Pesa's time */
+	MATCH_PAGE = 32,
+	MATCH_PAGES = 64,                 /* looked at most: beyond it, held */
+	MATCH_IDS = 4,                    /* named in a message */
+};
+
+struct charge_match {
+	size_t paid;    /* completed without a receipt, the phone agrees */
+	size_t unsure;  /* the same, but the phone cannot be compared */
+	size_t open;    /* not final yet */
+	bool capped;    /* more than MATCH_PAGES pages: not all looked at */
+	struct store_txn first; /* the first paid or unsure one */
+	int64_t seen[MATCH_IDS];
+	char ids[MATCH_IDS * (STORE_PUBLIC_ID_MAX + 2)];
+};
+
+static bool ref_matches(const struct store_txn *t, const char *ref)
 {
-	struct store_filter f = {.has_kind = true, .kind = TXN_KIND_STK, .msisdn = p->msisdn,
-	                         .reference = p->reference};
-	struct store_txn rows[16];
-	size_t n = 0;
-	bool more;
-	struct store_cursor next;
-	if (!p->msisdn[0] || !str_is_digits(p->msisdn) || !p->reference[0] ||
-	    store_txn_history(app_store(a), &f, NULL, rows, 16, &n, &next, &more, NULL) != POS_OK)
-		return 0;
-	int open = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].amount_minor != p->amount_minor || rows[i].receipt[0])
-			continue;
-		if (rows[i].state == TXN_COMPLETED) {
-			*t = rows[i];
-			return 1;
-		}
-		if (!txn_state_is_terminal(rows[i].state))
-			open = 2;
-	}
-	return open;
+	return !ref[0] || str_eq_nocase(t->account_reference, ref) ||
+	       str_eq_nocase(t->public_id, ref);
 }
 
-/* 0 recorded, 1 known, 2 matched to a charge, 3 skipped. */
-static int record_payment(struct app *a, const struct found_payment *p, char *why,
-                          size_t whysz)
+static void consider(struct charge_match *m, const struct found_payment *p,
+                     const struct store_txn *t)
+{
+	if (t->kind != TXN_KIND_STK || t->amount_minor != p->amount_minor || t->receipt[0] ||
+	    !ref_matches(t, p->reference))
+		return;
+	if (p->when_ms && (t->created_at < p->when_ms - MATCH_WINDOW_MS ||
+	                   t->created_at > p->when_ms + MATCH_WINDOW_MS))
+		return;
+	enum phone_shown ph = phone_matches_shown(t->msisdn, p->shown);
+	if (ph == PHONE_SHOWN_MISMATCH)
+		return;
+	size_t counted = m->paid + m->unsure + m->open;
+	for (size_t i = 0; i < counted && i < MATCH_IDS; i++)
+		if (m->seen[i] == t->id)
+			return;
+	if (t->state == TXN_COMPLETED) {
+		if (!m->paid && !m->unsure)
+			m->first = *t;
+		if (ph == PHONE_SHOWN_MATCH)
+			m->paid++;
+		else
+			m->unsure++;
+	} else if (!txn_state_is_terminal(t->state)) {
+		m->open++;
+	} else {
+		return;
+	}
+	if (counted < MATCH_IDS) {
+		m->seen[counted] = t->id;
+		size_t len = strlen(m->ids);
+		snprintf(m->ids + len, sizeof m->ids - len, "%s%s", len ? ", " : "", t->public_id);
+	}
+}
+
+static void own_charges(struct app *a, const struct found_payment *p, struct charge_match *m)
+{
+	memset(m, 0, sizeof *m);
+	struct store_filter f = {.has_kind = true, .kind = TXN_KIND_STK};
+	char digits[16];
+	if (p->when_ms) {
+		f.from_ms = p->when_ms - MATCH_WINDOW_MS;
+		f.to_ms = p->when_ms + MATCH_WINDOW_MS + 1;
+	}
+	if (p->reference[0])
+		f.reference = p->reference;
+	else if (p->shown[0] && strlen(p->shown) == 12 && str_is_digits(p->shown) &&
+	         str_copy(digits, sizeof digits, p->shown))
+		f.msisdn = digits;
+	struct store_txn rows[MATCH_PAGE];
+	struct store_cursor at = {0, 0}, next;
+	bool more = true;
+	for (int page = 0; more; page++) {
+		size_t n = 0;
+		if (page == MATCH_PAGES) {
+			m->capped = true;
+			break;
+		}
+		if (store_txn_history(app_store(a), &f, page ? &at : NULL, rows, MATCH_PAGE, &n,
+		                      &next, &more, NULL) != POS_OK) {
+			m->capped = true;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			consider(m, p, &rows[i]);
+		at = next;
+	}
+	/* A reference may be the charge's own id while its account reference
+	 * is the customer's (charge --ref INV-1). */
+	struct store_txn t;
+	if (p->reference[0] && store_txn_get_public(app_store(a), p->reference, &t, NULL) == POS_OK)
+		consider(m, p, &t);
+}
+
+/* Give charge t the receipt p found (a timeline row; audited). */
+static bool give_receipt(struct app *a, const struct found_payment *p, const struct store_txn *t,
+                         const char *by, char *why, size_t whysz)
+{
+	struct store_txn_fields set = {.receipt = p->receipt};
+	struct pos_err e;
+	char detail[200], amount[MONEY_FMT_MAX];
+	money_format(p->amount_minor, CURRENCY_KES, amount, sizeof amount);
+	snprintf(detail, sizeof detail, "receipt %s found by %s", p->receipt, by);
+	if (store_txn_update(app_store(a), t->id, &set, "receipt", detail, NULL, &e) != POS_OK) {
+		snprintf(why, whysz, "%s: %s", p->receipt, e.msg);
+		return false;
+	}
+	flow_audit(a, p->operator_id, "reconcile.receipt", t->public_id,
+	           "receipt %s (%s) found by %s given to charge %s, paid without a receipt%s",
+	           p->receipt, amount, by, t->public_id,
+	           p->ref_named ? " (the charge named by the supervisor)" : "");
+	return true;
+}
+
+/* 0 recorded, 1 known, 2 matched to a charge (*charge filled), 3 skipped
+ * or held (why says why and what to do). */
+static int record_payment(struct app *a, const struct found_payment *p, struct store_txn *charge,
+                          char *why, size_t whysz)
 {
 	const struct config *cfg = app_config(a);
 	struct store_txn t;
@@ -78,19 +178,47 @@ static int record_payment(struct app *a, const struct found_payment *p, char *wh
 	why[0] = '\0';
 	if (store_txn_find(app_store(a), STORE_KEY_RECEIPT, p->receipt, &t, NULL) == POS_OK)
 		return 1;
-	int own = own_charge(a, p, &t);
-	if (own == 1) {
-		struct store_txn_fields set = {.receipt = p->receipt};
-		char detail[160];
-		snprintf(detail, sizeof detail, "receipt %s found by %s", p->receipt,
-		         str_eq(p->source, "pull") ? "Pull Transactions" : "Transaction Status");
-		if (store_txn_update(app_store(a), t.id, &set, "receipt", detail, NULL, &e) == POS_OK)
-			return 2;
-		snprintf(why, whysz, "%s: %s", p->receipt, e.msg);
+	const char *by = str_eq(p->source, "pull") ? "Pull Transactions" : "Transaction Status";
+	char amount[MONEY_FMT_MAX];
+	money_format(p->amount_minor, CURRENCY_KES, amount, sizeof amount);
+	struct charge_match m;
+	own_charges(a, p, &m);
+	size_t paid = m.paid + m.unsure, any = paid + m.open;
+	if (m.capped) {
+		snprintf(why, whysz, "%s (%s): too many charges of that amount to compare; nothing "
+		         "recorded: if it paid one of ours, a supervisor names it with mpesa-pos "
+		         "reconcile --receipt %s --ref CHARGE", p->receipt, amount, p->receipt);
 		return 3;
 	}
-	if (own == 2) {
-		snprintf(why, whysz, "%s is a charge still open: reconcile settles it", p->receipt);
+	if (any == 1 && (m.paid == 1 || (m.unsure == 1 && p->ref_named))) {
+		if (!give_receipt(a, p, &m.first, by, why, whysz))
+			return 3;
+		*charge = m.first;
+		return 2;
+	}
+	if (any > 1) {
+		snprintf(why, whysz, "receipt %s (%s) matches %zu charges without a receipt (%s%s): "
+		         "nothing recorded; a supervisor picks the charge it paid with mpesa-pos "
+		         "reconcile --receipt %s --ref CHARGE", p->receipt, amount, any, m.ids,
+		         any > MATCH_IDS ? ", ..." : "", p->receipt);
+		return 3;
+	}
+	if (m.unsure) {
+		snprintf(why, whysz, "receipt %s (%s) may be charge %s, paid without a receipt (M-Pesa "
+		         "does not show the phone in full): nothing recorded; if it is, a supervisor "
+		         "gives it the receipt with mpesa-pos reconcile --receipt %s --ref %s",
+		         p->receipt, amount, m.ids, p->receipt, m.ids);
+		return 3;
+	}
+	if (m.open) {
+		snprintf(why, whysz, "%s is a charge still open (%s): reconcile settles it", p->receipt,
+		         m.ids);
+		return 3;
+	}
+	if (p->ref_named) {
+		snprintf(why, whysz, "receipt %s (%s from %s) is not charge %s: not the same amount or "
+		         "phone, already given a receipt, or not paid; nothing recorded", p->receipt,
+		         amount, p->shown[0] ? p->shown : "a phone not shown", p->reference);
 		return 3;
 	}
 	cJSON *o = cJSON_CreateObject();
@@ -98,14 +226,14 @@ static int record_payment(struct app *a, const struct found_payment *p, char *wh
 		snprintf(why, whysz, "%s: out of memory", p->receipt);
 		return 3;
 	}
-	char amount[32];
-	snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(p->amount_minor / 100),
+	char wire[32];
+	snprintf(wire, sizeof wire, "%lld.%02lld", (long long)(p->amount_minor / 100),
 	         (long long)(p->amount_minor % 100));
 	cJSON_AddStringToObject(o, "source", p->source);
 	cJSON_AddStringToObject(o, "TransID", p->receipt);
 	cJSON_AddStringToObject(o, "TransTime", p->when);
 	cJSON_AddStringToObject(o, "TransactionType", p->type);
-	cJSON_AddStringToObject(o, "TransAmount", amount);
+	cJSON_AddStringToObject(o, "TransAmount", wire);
 	cJSON_AddStringToObject(o, "BusinessShortCode", cfg->daraja.business_shortcode);
 	cJSON_AddStringToObject(o, "BillRefNumber", p->reference);
 	cJSON_AddStringToObject(o, "MSISDN", p->msisdn);
@@ -155,6 +283,24 @@ static int record_payment(struct app *a, const struct found_payment *p, char *wh
 }
 
 /* ---- Pull Transactions -------------------------------------------------------------- */
+
+/* Pull's trxDate: "20261127084500" or ISO 8601 ("2026-11-27T08:45:00+03:00",
+ * "...Z" for UTC), Nairobi time unless it ends in Z. 0 when it is neither. */
+static int64_t pull_time_ms(const char *text)
+{
+	char digits[15];
+	size_t n = 0;
+	for (const char *c = text; *c && n < 14; c++)
+		if (isdigit((unsigned char)*c))
+			digits[n++] = *c;
+	digits[n] = '\0';
+	time_t t;
+	if (n != 14 || !clock_parse_daraja_timestamp(digits, &t))
+		return 0;
+	if (str_ends_with(text, "Z") || str_ends_with(text, "+00:00"))
+		t += 3 * 3600;
+	return (int64_t)t * 1000;
+}
 
 /* Completed STK and C2B payments the ledger holds in the window. */
 static size_t ledger_in_window(struct app *a, int64_t from, int64_t to)
@@ -250,7 +396,9 @@ static void on_pull(void *user, struct daraja_result *res)
 	s->answer = APP_BACKFILL_RECORDS;
 	for (size_t i = 0; i < p->n_records; i++) {
 		const struct daraja_pull_record *r = &p->records[i];
-		char why[400];
+		char why[600];
+		struct store_txn charge;
+		const char *shown = r->msisdn.kind == DARAJA_MSISDN_ABSENT ? "" : r->msisdn.text;
 		struct found_payment fp = {
 			.source = "pull",
 			.receipt = r->transaction_id,
@@ -260,6 +408,10 @@ static void on_pull(void *user, struct daraja_result *res)
 			.reference = r->bill_reference,
 			.when = r->trx_date,
 			.type = r->transaction_type,
+			.shown = shown,
+			/* With a reference the match needs no time (whose format Pull
+			 * leaves unsaid); without one, a charge near it in time only. */
+			.when_ms = r->bill_reference[0] ? 0 : pull_time_ms(r->trx_date),
 		};
 		if (!r->transaction_id[0] || !r->amount.present || r->amount.minor <= 0) {
 			s->skipped++;
@@ -267,7 +419,7 @@ static void on_pull(void *user, struct daraja_result *res)
 			         r->transaction_id[0] ? r->transaction_id : "no receipt");
 			continue;
 		}
-		switch (record_payment(b->app, &fp, why, sizeof why)) {
+		switch (record_payment(b->app, &fp, &charge, why, sizeof why)) {
 		case 0:
 			s->recorded++;
 			break;
@@ -409,18 +561,20 @@ void app_backfill_tick(struct app_loop *l)
 
 /* ---- one receipt, through Transaction Status ------------------------------------------ */
 
-/* "254712345678 - Jane Doe" -> msisdn, name. */
-static void split_party(const char *party, char *msisdn, size_t msz, char *name, size_t nsz)
+/* "254712345678 - Jane Doe" -> shown (as it is: full, masked or hashed),
+ * msisdn (only when all digits), name. */
+static void split_party(const char *party, char *shown, size_t ssz, char *msisdn, size_t msz,
+                        char *name, size_t nsz)
 {
 	const char *dash = strstr(party, " - ");
 	size_t n = dash ? (size_t)(dash - party) : strlen(party);
-	msisdn[0] = name[0] = '\0';
-	if (n < msz) {
-		memcpy(msisdn, party, n);
-		msisdn[n] = '\0';
+	shown[0] = msisdn[0] = name[0] = '\0';
+	if (n < ssz) {
+		memcpy(shown, party, n);
+		shown[n] = '\0';
 	}
-	if (!str_is_digits(msisdn))
-		msisdn[0] = '\0';
+	if (str_is_digits(shown))
+		str_copy(msisdn, msz, shown);
 	if (dash)
 		str_copy(name, nsz, dash + 3);
 }
@@ -432,14 +586,16 @@ static bool party_is(const char *party, const char *shortcode)
 }
 
 enum pos_status app_receipt_record(struct app *a, int64_t status_txn_id, const char *receipt,
-                                   struct store_txn *out, bool *is_new, struct pos_err *err)
+                                   const char *charge_ref, struct store_txn *out,
+                                   enum app_receipt_outcome *how, struct pos_err *err)
 {
 	const struct config *cfg = app_config(a);
 	struct daraja_status_result r;
+	struct store_txn status;
 	enum pos_status rc = app_status_result(a, status_txn_id, &r, err);
-	if (is_new)
-		*is_new = false;
-	if (rc != POS_OK)
+	if (how)
+		*how = APP_RECEIPT_KNOWN;
+	if (rc != POS_OK || (rc = store_txn_get(app_store(a), status_txn_id, &status, err)) != POS_OK)
 		return rc;
 	if (!str_eq(r.common.result_code.text, "0"))
 		return pos_err_set(err, POS_E_NOT_FOUND, "receipt",
@@ -459,22 +615,32 @@ enum pos_status app_receipt_record(struct app *a, int64_t status_txn_id, const c
 	if (!r.amount.present || r.amount.minor <= 0)
 		return pos_err_set(err, POS_E_INVALID, "receipt",
 		                   "M-Pesa's answer about %s carries no amount", receipt);
-	char msisdn[32], name[128], why[400];
-	split_party(r.debit_party_name, msisdn, sizeof msisdn, name, sizeof name);
+	char shown[DARAJA_NAME_LEN + 1], msisdn[32], name[128], why[600];
+	split_party(r.debit_party_name, shown, sizeof shown, msisdn, sizeof msisdn, name,
+	            sizeof name);
+	const struct daraja_time *at = r.finalised.known ? &r.finalised : &r.initiated;
 	struct found_payment fp = {
 		.source = "status",
 		.receipt = receipt,
 		.amount_minor = r.amount.minor,
 		.msisdn = msisdn,
 		.name = name,
-		.reference = "",
+		.reference = charge_ref ? charge_ref : "",
 		.when = r.finalised.text,
 		.type = r.reason_type,
+		.shown = shown,
+		.when_ms = at->known ? (int64_t)at->t * 1000 : 0,
+		.ref_named = charge_ref && charge_ref[0],
+		.operator_id = status.operator_id,
 	};
-	int got = record_payment(a, &fp, why, sizeof why);
-	if (got == 3)
+	struct store_txn charge;
+	int got = record_payment(a, &fp, &charge, why, sizeof why);
+	if (got == 3) {
+		flow_audit(a, status.operator_id, "reconcile.receipt.held", receipt, "%s", why);
 		return pos_err_set(err, POS_E_CONFLICT, "receipt", "%s", why);
-	if (is_new)
-		*is_new = got == 0;
+	}
+	if (how)
+		*how = got == 0 ? APP_RECEIPT_RECORDED : got == 2 ? APP_RECEIPT_GIVEN
+		                                                   : APP_RECEIPT_KNOWN;
 	return store_txn_find(app_store(a), STORE_KEY_RECEIPT, receipt, out, err);
 }

@@ -75,13 +75,34 @@ void app_backfill_free(struct app_backfill *b);
  * dropped (Pull is a read: nothing is lost). */
 void app_backfill_tick(struct app_loop *l);
 
+/* What app_receipt_record did. */
+enum app_receipt_outcome {
+	APP_RECEIPT_KNOWN,    /* the ledger already held the receipt */
+	APP_RECEIPT_RECORDED, /* recorded now as a paybill/till payment */
+	APP_RECEIPT_GIVEN,    /* given to our own charge, paid without a receipt */
+};
+
 /* After a status flow about `receipt` finished (status_txn_id: its
  * transaction): record the payment it found, when M-Pesa says it completed to
- * our shortcode. *out gets the payment's row (new, or already held).
+ * our shortcode. A payment that is one of our own STK charges settled paid
+ * without a receipt (its callback lost: the STK query carries none) gives
+ * that charge the receipt instead (a timeline row; audited as
+ * reconcile.receipt): the charge must have the same amount, no receipt, a
+ * phone that agrees with the one M-Pesa shows (full, masked or hashed) and
+ * have been made within 15 minutes of M-Pesa's time. While such a charge
+ * exists no paybill payment is ever recorded: when more than one charge
+ * matches, or the phone cannot be compared, or the charge is still open,
+ * nothing is recorded (POS_E_CONFLICT, the sentence naming the charges and
+ * how a supervisor picks one; audited as reconcile.receipt.held).
+ * charge_ref (NULL or "": none) is a charge a supervisor names, by its id or
+ * account reference: the receipt is given to it when it matches (the phone
+ * may then be one M-Pesa does not show in full), else POS_E_CONFLICT.
+ * *out gets the row that holds the receipt (new, the charge, or already
+ * held); *how (may be NULL) what was done.
  * POS_E_NOT_FOUND: M-Pesa does not know the receipt, or no result came;
  * POS_E_INVALID: it is not a completed payment to this shortcode. */
 enum pos_status app_receipt_record(struct app *a, int64_t status_txn_id, const char *receipt,
-                                   struct store_txn *out, bool *is_new,
-                                   struct pos_err *err);
+                                   const char *charge_ref, struct store_txn *out,
+                                   enum app_receipt_outcome *how, struct pos_err *err);
 
 #endif

@@ -16,7 +16,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: mpesa-pos reconcile [--timeout S] [--config FILE]\n"
 	      "       mpesa-pos reconcile --c2b [--since DATE] [--until DATE]\n"
-	      "       mpesa-pos reconcile --receipt RECEIPT --operator ID [--pin-fd N]\n"
+	      "       mpesa-pos reconcile --receipt RECEIPT [--ref CHARGE] --operator ID [--pin-fd N]\n"
 	      "\n"
 	      "Look at every transaction that is not final and settle what can be settled\n"
 	      "now: STK queries for charges, Transaction Status for payouts and reversals\n"
@@ -37,8 +37,12 @@ static void usage(FILE *out)
 	      "\n"
 	      "--receipt RECEIPT: look up the payment a customer shows the receipt of\n"
 	      "(Transaction Status, a supervisor's query) and record it when it completed\n"
-	      "to this shortcode. Exit 0 when recorded (or already held), 64 when M-Pesa\n"
-	      "does not know it or it is not a payment to us, 20 when no answer came.\n",
+	      "to this shortcode. When it is one of our own M-Pesa charges paid without a\n"
+	      "receipt (its callback lost), that charge gets the receipt instead; when\n"
+	      "more than one charge could be it, nothing is recorded (exit 30, naming\n"
+	      "them): --ref CHARGE (its id or account reference) says which one. Exit 0\n"
+	      "when recorded or given (or already held), 64 when M-Pesa does not know it\n"
+	      "or it is not a payment to us, 20 when no answer came.\n",
 	      out);
 }
 
@@ -149,7 +153,7 @@ static bool flow_done(void *user)
 	return app_flow_done(user);
 }
 
-static int reconcile_receipt(struct cli_act *c, const char *receipt)
+static int reconcile_receipt(struct cli_act *c, const char *receipt, const char *charge_ref)
 {
 	int rc = cli_act_open(c, true);
 	if (rc == CLI_OK)
@@ -169,7 +173,7 @@ static int reconcile_receipt(struct cli_act *c, const char *receipt)
 	app_loop_run(c->loop, flow_done, f, clock_mono_ms() + limit_s * 1000);
 	const struct store_txn *t = app_flow_txn(f);
 	struct store_txn pay;
-	bool is_new = false;
+	enum app_receipt_outcome how = APP_RECEIPT_KNOWN;
 	char note[700];
 	if (t && t->kind != TXN_KIND_STATUS) {
 		/* Already ours: status showed it from the ledger. */
@@ -181,10 +185,16 @@ static int reconcile_receipt(struct cli_act *c, const char *receipt)
 		         receipt, limit_s, c->listening ? "" : " (a running serve records it)");
 		pos_err_set(&err, POS_E_TIMEOUT, "receipt", "%s", note);
 		rc = cli_report_error("reconcile", &err);
-	} else if (app_receipt_record(c->app, t->id, receipt, &pay, &is_new, &err) == POS_OK) {
-		snprintf(note, sizeof note, "receipt %s %s", receipt,
-		         is_new ? "was found by Transaction Status and recorded"
-		                : "is already in the ledger");
+	} else if (app_receipt_record(c->app, t->id, receipt, charge_ref, &pay, &how, &err) ==
+	           POS_OK) {
+		if (how == APP_RECEIPT_GIVEN)
+			snprintf(note, sizeof note, "receipt %s was given to charge %s (paid without a "
+			         "receipt: its callback was lost); no paybill payment recorded", receipt,
+			         pay.public_id);
+		else
+			snprintf(note, sizeof note, "receipt %s %s", receipt,
+			         how == APP_RECEIPT_RECORDED ? "was found by Transaction Status and recorded"
+			                                     : "is already in the ledger");
 		rc = cli_report_txn("reconcile", &pay, note, NULL);
 	} else {
 		rc = cli_report_error("reconcile", &err);
@@ -198,7 +208,7 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_act c;
 	bool c2b = false;
-	const char *since = NULL, *until = NULL, *receipt = NULL;
+	const char *since = NULL, *until = NULL, *receipt = NULL, *charge_ref = NULL;
 	cli_act_init(&c, g, "reconcile");
 	for (int i = 1; i < argc; i++) {
 		int taken = cli_act_option(&c, argc, argv, &i);
@@ -217,6 +227,7 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv)
 		const char **val = strcmp(argv[i], "--since") == 0     ? &since
 		                   : strcmp(argv[i], "--until") == 0   ? &until
 		                   : strcmp(argv[i], "--receipt") == 0 ? &receipt
+		                   : strcmp(argv[i], "--ref") == 0     ? &charge_ref
 		                                                       : NULL;
 		if (val && i + 1 < argc) {
 			*val = argv[++i];
@@ -230,6 +241,10 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv)
 		fputs("mpesa-pos reconcile: --since and --until go with --c2b\n", stderr);
 		return CLI_USAGE;
 	}
+	if (charge_ref && !receipt) {
+		fputs("mpesa-pos reconcile: --ref goes with --receipt\n", stderr);
+		return CLI_USAGE;
+	}
 	if (c2b && receipt) {
 		fputs("mpesa-pos reconcile: --c2b and --receipt are separate runs\n", stderr);
 		return CLI_USAGE;
@@ -237,7 +252,7 @@ int cli_cmd_reconcile(const struct cli_globals *g, int argc, char **argv)
 	if (c2b)
 		return reconcile_c2b(&c, since, until);
 	if (receipt)
-		return reconcile_receipt(&c, receipt);
+		return reconcile_receipt(&c, receipt, charge_ref);
 	int rc = cli_act_open(&c, true);
 	if (rc != CLI_OK) {
 		cli_act_close(&c);

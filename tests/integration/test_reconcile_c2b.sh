@@ -76,6 +76,53 @@ is "$RC" 64 "a receipt M-Pesa does not know: exit 64"
 as 1002 2222 reconcile --receipt "$(pay 30 INV-10)"
 is "$RC" 77 "a cashier may not look receipts up: exit 77"
 
+# ---- a receipt that is one of our own charges paid without its receipt -----------------------------
+# The charge's callback is lost: the STK query settles it paid, without a
+# receipt. The customer's receipt then belongs to that charge, never to a new
+# paybill payment (which a cashier could claim for a second sale).
+sim_faults '{"stk":{"callback_drop":1}}'
+stk_receipt() { # PHONE (254...): the newest STK receipt the simulator holds for it
+  sim_get /__sim/ledger | jq -r --arg m "$1" '[.transactions[] | select(.kind == "stk" and .msisdn == $m)] | last | .receipt'
+}
+as 1001 1111 charge --phone 0708374150 --amount 10 --wait
+CH1=$(j .txn)
+is "$RC/$(j .state)/$(j '.receipt // ""')" "0/completed/" "a charge whose callback was lost: paid by STK query, without its receipt"
+R1=$(stk_receipt 254708374150)
+as 1001 1111 reconcile --receipt "$R1"
+is "$RC/$(j .kind)/$(j .txn)/$(j .receipt)" "0/stk/$CH1/$R1" \
+  "reconcile --receipt of that charge's receipt gives the charge its receipt"
+like "$ERR" "given to charge $CH1" "... and says so"
+is "$(sql "select count(*) from txn where kind = 'c2b' and receipt = '$R1'")" 0 "... no paybill payment recorded for the same money"
+is "$(sql "select count(*) from timeline t join txn x on x.id = t.txn_id where x.public_id = '$CH1' and t.what = 'receipt'")" 1 \
+  "... a timeline row on the charge"
+is "$(sql "select count(*) from audit where action = 'reconcile.receipt' and subject = '$CH1' and operator_id = 1001")" 1 \
+  "... and an audit row by the supervisor"
+as 1001 1111 reconcile --receipt "$R1"
+is "$RC/$(j .txn)/$(sql "select count(*) from txn where receipt = '$R1'")" "0/$CH1/1" "again: already the charge's, nothing recorded"
+
+# Two charges of the same amount to the same phone, both paid without a receipt: which one the
+# receipt belongs to is not guessed.
+as 1001 1111 charge --phone 0708374151 --amount 20 --wait
+CH2=$(j .txn)
+as 1001 1111 charge --phone 0708374151 --amount 20 --wait
+CH3=$(j .txn)
+R3=$(stk_receipt 254708374151)
+c2b_before=$(c2b_rows)
+as 1001 1111 reconcile --receipt "$R3"
+is "$RC" 30 "a receipt that matches two charges paid without a receipt: nothing recorded, exit 30"
+like "$ERR" "matches 2 charges.*$CH2.*$CH3|matches 2 charges.*$CH3.*$CH2" "... naming both charges"
+like "$ERR" "--ref" "... and how a supervisor picks one"
+is "$(c2b_rows)/$(sql "select count(*) from txn where receipt = '$R3'")" "$c2b_before/0" \
+  "... no paybill payment, no receipt given"
+as 1001 1111 reconcile --receipt "$R3" --ref "$CH3"
+is "$RC/$(j .txn)/$(j .receipt)" "0/$CH3/$R3" "--ref CHARGE: the supervisor's choice gets the receipt"
+as 1001 1111 reconcile --receipt "$(pay 40 INV-12)" --ref "$CH2"
+is "$RC" 30 "--ref naming a charge the receipt does not match: refused, exit 30"
+is "$(sql "select count(*) from txn where receipt is not null and receipt <> '' and public_id = '$CH2'")" 0 \
+  "... and that charge keeps no receipt"
+sim_reset_faults
+sim_faults '{"c2b":{"callback_drop":1}}'
+
 # ---- serve backfills on its own -------------------------------------------------------------------
 P11=$(pay 77 INV-11)
 export MPESA_POS_TEST_BACKFILL_MS=300
