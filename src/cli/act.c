@@ -310,6 +310,42 @@ void cli_deliver_events(const struct config *cfg)
 	}
 }
 
+int cli_act_ready(struct cli_act *c, bool listen, bool signin)
+{
+	int rc = cli_act_open(c, listen);
+	if (rc == CLI_OK && signin)
+		rc = cli_act_signin(c);
+	if (rc != CLI_OK)
+		cli_act_close(c);
+	return rc;
+}
+
+int cli_act_fail(struct cli_act *c, const struct pos_err *err)
+{
+	int rc = cli_report_error(c->cmd, err);
+	cli_act_close(c);
+	return rc;
+}
+
+int cli_act_finish(struct cli_act *c, struct app_flow *f, long long limit_s,
+                   bool by_callback)
+{
+	cli_act_run(c, f, c->wait, limit_s * 1000);
+	const struct store_txn *t = app_flow_txn(f);
+	const struct pos_err *fe = app_flow_error(f);
+	char note[400] = "";
+	if (fe->code != POS_OK && t && t->state != TXN_FAILED)
+		snprintf(note, sizeof note, "%s", fe->msg);
+	else if (c->wait && !app_flow_done(f))
+		snprintf(note, sizeof note, "stopped waiting after %lld s%s", limit_s,
+		         !by_callback || c->listening
+		             ? "" : " (no listener here: a running serve records the result)");
+	int rc = t ? cli_report_txn(c->cmd, t, note, NULL) : cli_report_error(c->cmd, fe);
+	app_flow_free(f);
+	cli_act_close(c);
+	return rc;
+}
+
 void cli_act_close(struct cli_act *c)
 {
 	bool opened = c->app != NULL;

@@ -117,6 +117,20 @@ void cli_act_run(struct cli_act *c, struct app_flow *f, bool until_done,
 /* Free everything; the events this command wrote are delivered first when
  * no serve or console holds the delivery lock (bus_deliver_pending). */
 void cli_act_close(struct cli_act *c);
+/* cli_act_open(c, listen), then (signin) cli_act_signin(c): CLI_OK, or
+ * the exit code after cli_act_close(c). */
+int cli_act_ready(struct cli_act *c, bool listen, bool signin);
+/* A flow that did not start: cli_report_error(c->cmd, err), cli_act_close(c);
+ * returns the exit code. */
+int cli_act_fail(struct cli_act *c, const struct pos_err *err);
+/* The end of a money command: cli_act_run(c, f, c->wait, limit_s), then
+ * report the transaction (its flow's error as the note when it did not
+ * fail outright; "stopped waiting after N s" when --wait ran out, naming
+ * the missing listener when by_callback and none runs here) or, without a
+ * transaction, the flow's error; frees f, cli_act_close(c); returns the
+ * exit code. */
+int cli_act_finish(struct cli_act *c, struct app_flow *f, long long limit_s,
+                   bool by_callback);
 /* Deliver the outbox now (at most 3 s) unless a dispatcher runs. */
 void cli_deliver_events(const struct config *cfg);
 /* Read a PIN (no echo on a terminal; a line from fd otherwise) into out. */

@@ -52,20 +52,12 @@ int cli_cmd_balance(const struct cli_globals *g, int argc, char **argv)
 	int rc;
 	if (!cli_act_args(&c, argc, argv, 1, NULL, NULL, usage, &rc))
 		return rc;
-	rc = cli_act_open(&c, c.wait);
-	if (rc == CLI_OK)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, c.wait, true)) != CLI_OK)
 		return rc;
-	}
 	struct app_flow *f = NULL;
 	struct pos_err err;
-	if (app_balance_start(c.loop, &c.op, on_change, NULL, &f, &err) != POS_OK) {
-		rc = cli_report_error("balance", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	if (app_balance_start(c.loop, &c.op, on_change, NULL, &f, &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	long long limit_s = c.timeout_s ? c.timeout_s
 	                    : c.wait ? 60 : c.cfg->daraja.timeout + 15;
 	cli_act_run(&c, f, c.wait, limit_s * 1000);

@@ -41,20 +41,12 @@ static int do_register(const struct cli_globals *g, int argc, char **argv)
 	int rc;
 	if (!cli_act_args(&c, argc, argv, 2, opts, NULL, usage, &rc))
 		return rc;
-	rc = cli_act_open(&c, false);
-	if (rc == CLI_OK)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, false, true)) != CLI_OK)
 		return rc;
-	}
 	struct app_c2b_req *r = NULL;
 	struct pos_err err;
-	if (app_c2b_register_start(c.loop, &c.op, response_type, NULL, NULL, &r, &err) != POS_OK) {
-		rc = cli_report_error("c2b register", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	if (app_c2b_register_start(c.loop, &c.op, response_type, NULL, NULL, &r, &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	long long limit_s = c.timeout_s ? c.timeout_s : c.cfg->daraja.timeout + 15;
 	app_loop_run(c.loop, req_done, r, clock_mono_ms() + limit_s * 1000);
 	if (!app_c2b_req_done(r)) {

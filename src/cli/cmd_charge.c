@@ -42,34 +42,15 @@ int cli_cmd_charge(const struct cli_globals *g, int argc, char **argv)
 	int rc;
 	if (!cli_act_args(&c, argc, argv, 1, opts, NULL, usage, &rc))
 		return rc;
-	rc = cli_act_open(&c, c.wait);
-	if (rc == CLI_OK)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, c.wait, true)) != CLI_OK)
 		return rc;
-	}
 	struct app_flow *f = NULL;
 	struct pos_err err;
-	if (app_charge_start(c.loop, &c.op, &rq, on_change, NULL, &f, &err) != POS_OK) {
-		rc = cli_report_error("charge", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	if (app_charge_start(c.loop, &c.op, &rq, on_change, NULL, &f, &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	const struct config *cfg = c.cfg;
 	long long limit_s = c.timeout_s ? c.timeout_s
 	                    : c.wait ? cfg->daraja.stk_prompt_seconds * 2 + 60
 	                             : cfg->daraja.timeout + 15;
-	cli_act_run(&c, f, c.wait, limit_s * 1000);
-	const struct store_txn *t = app_flow_txn(f);
-	const struct pos_err *fe = app_flow_error(f);
-	char note[400] = "";
-	if (fe->code != POS_OK && t && t->state != TXN_FAILED)
-		snprintf(note, sizeof note, "%s", fe->msg);
-	else if (c.wait && !app_flow_done(f))
-		snprintf(note, sizeof note, "stopped waiting after %lld s", limit_s);
-	rc = t ? cli_report_txn("charge", t, note, NULL) : cli_report_error("charge", fe);
-	app_flow_free(f);
-	cli_act_close(&c);
-	return rc;
+	return cli_act_finish(&c, f, limit_s, false);
 }

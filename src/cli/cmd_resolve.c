@@ -43,20 +43,12 @@ int cli_cmd_resolve(const struct cli_globals *g, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	rq.paid = paid;
-	rc = cli_act_open(&c, paid);
-	if (rc == CLI_OK)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, paid, true)) != CLI_OK)
 		return rc;
-	}
 	struct app_flow *f = NULL;
 	struct pos_err err;
-	if (app_resolve_start(c.loop, &c.op, &rq, on_change, NULL, &f, &err) != POS_OK) {
-		rc = cli_report_error("resolve", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	if (app_resolve_start(c.loop, &c.op, &rq, on_change, NULL, &f, &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	long long limit_s = c.timeout_s ? c.timeout_s : 90;
 	cli_act_run(&c, f, true, limit_s * 1000);
 	const struct store_txn *t = app_flow_txn(f);

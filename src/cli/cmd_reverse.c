@@ -34,32 +34,13 @@ int cli_cmd_reverse(const struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "mpesa-pos reverse: which payment? give its id (T000001Y)\n");
 		return CLI_USAGE;
 	}
-	rc = cli_act_open(&c, c.wait);
-	if (rc == CLI_OK)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, c.wait, true)) != CLI_OK)
 		return rc;
-	}
 	struct app_flow *f = NULL;
 	struct pos_err err;
-	if (app_reversal_start(c.loop, &c.op, id, on_change, NULL, &f, &err) != POS_OK) {
-		rc = cli_report_error("reverse", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	if (app_reversal_start(c.loop, &c.op, id, on_change, NULL, &f, &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	long long limit_s = c.timeout_s ? c.timeout_s
 	                    : c.wait ? 120 : c.cfg->daraja.timeout + 15;
-	cli_act_run(&c, f, c.wait, limit_s * 1000);
-	const struct store_txn *t = app_flow_txn(f);
-	const struct pos_err *fe = app_flow_error(f);
-	char note[400] = "";
-	if (fe->code != POS_OK && t && t->state != TXN_FAILED)
-		snprintf(note, sizeof note, "%s", fe->msg);
-	else if (c.wait && !app_flow_done(f))
-		snprintf(note, sizeof note, "stopped waiting after %lld s", limit_s);
-	rc = t ? cli_report_txn("reverse", t, note, NULL) : cli_report_error("reverse", fe);
-	app_flow_free(f);
-	cli_act_close(&c);
-	return rc;
+	return cli_act_finish(&c, f, limit_s, false);
 }

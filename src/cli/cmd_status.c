@@ -62,21 +62,13 @@ int cli_cmd_status(const struct cli_globals *g, int argc, char **argv)
 		        "or an M-Pesa receipt\n");
 		return CLI_USAGE;
 	}
-	rc = cli_act_open(&c, true);
-	if (rc == CLI_OK && c.operator_id > 0)
-		rc = cli_act_signin(&c);
-	if (rc != CLI_OK) {
-		cli_act_close(&c);
+	if ((rc = cli_act_ready(&c, true, c.operator_id > 0)) != CLI_OK)
 		return rc;
-	}
 	struct app_flow *f = NULL;
 	struct pos_err err;
 	if (app_status_start(c.loop, c.signed_in ? &c.op : NULL, id, on_change, NULL, &f,
-	                     &err) != POS_OK) {
-		rc = cli_report_error("status", &err);
-		cli_act_close(&c);
-		return rc;
-	}
+	                     &err) != POS_OK)
+		return cli_act_fail(&c, &err);
 	long long limit_s = c.timeout_s ? c.timeout_s : 30;
 	cli_act_run(&c, f, true, limit_s * 1000);
 	const struct store_txn *t = app_flow_txn(f);
