@@ -234,6 +234,9 @@ enum pos_status limit_open_for_phone(struct app *a, enum txn_kind k,
  * recorded): POS_OK, or POS_E_THROTTLED with the wait in err. */
 enum pos_status limit_rate(struct app *a, const struct store_txn *t,
                            struct pos_err *err);
+/* limit_rate, and on POS_E_THROTTLED the wait in *wait_ms (0 otherwise). */
+enum pos_status limit_rate_wait(struct app *a, const struct store_txn *t,
+                                int64_t *wait_ms, struct pos_err *err);
 /* [limits] payout_max, payout_daily_max (Nairobi day), approval_above and
  * the approver rule, for a payout of minor by op approved by approver. */
 enum pos_status limit_payout(struct app *a, const struct app_operator *op,

@@ -647,11 +647,21 @@ static void batch_step(void *user)
 		/* The shared limit judges the request now, not the batch's record. */
 		struct store_txn now_view = t;
 		now_view.created_at = app_now_ms(a);
-		if (limit_rate(a, &now_view, &e) != POS_OK) {
+		int64_t lw = 0;
+		enum pos_status lrc = limit_rate_wait(a, &now_view, &lw, &e);
+		if (lrc == POS_E_THROTTLED) {
+			/* Not a refusal: the batch sends the row once the limit allows. */
+			str_fmt(b->note, sizeof b->note, "waiting for %s: the next payout in %lld s "
+			        "(the batch goes on by itself)", e.field, (long long)((lw + 999) / 1000));
+			wait = THROTTLED_RETRY_MS;
+			break;
+		}
+		if (lrc != POS_OK) {
 			str_fmt(b->note, sizeof b->note, "%s", e.msg);
 			wait = THROTTLED_RETRY_MS;
 			break;
-		}		b->note[0] = '\0';
+		}
+		b->note[0] = '\0';
 		send_row(b, i, &t);
 		b->next++;
 		batch_changed(b);

@@ -114,6 +114,13 @@ static enum pos_status window_wait(struct app *a, const struct store_txn *t,
 enum pos_status limit_rate(struct app *a, const struct store_txn *t,
                            struct pos_err *err)
 {
+	int64_t wait_ms;
+	return limit_rate_wait(a, t, &wait_ms, err);
+}
+
+enum pos_status limit_rate_wait(struct app *a, const struct store_txn *t,
+                                int64_t *wait_out, struct pos_err *err)
+{
 	const struct config *cfg = app_config(a);
 	int64_t per_minute;
 	const char *key, *what, *kind, *shortcode;
@@ -140,6 +147,7 @@ enum pos_status limit_rate(struct app *a, const struct store_txn *t,
 		per_minute = UINT32_MAX;
 
 	int64_t wait_ms = 0;
+	*wait_out = 0;
 	enum pos_status rc = window_wait(a, t, per_minute, &wait_ms, err);
 	if (rc != POS_OK)
 		return rc;
@@ -157,6 +165,7 @@ enum pos_status limit_rate(struct app *a, const struct store_txn *t,
 	}
 	if (!wait_ms)
 		return POS_OK;
+	*wait_out = wait_ms;
 	int64_t wait_s = (wait_ms + 999) / 1000;
 	pos_err_set(err, POS_E_THROTTLED, key,
 	            "shortcode %s may send %lld %s a minute and has used them: nothing was sent",

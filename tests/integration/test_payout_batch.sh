@@ -123,4 +123,12 @@ is "$RC/$(j .paid)/$(b2c_count)" "0/2/12" "--again with a second supervisor pays
 like "$(sql "select detail from audit where action='payout.batch.again' and subject='batch $B3'")" "as batch $B2" \
   "... audited, naming the earlier batch"
 
+# ---- the shared per-minute limit already used: the batch waits, it does not say "nothing was sent" --
+CONF=$CONF0
+printf '0708000401,100,Late One,\n' >"$T/late.csv"
+as 1001 1111 payout-batch "$T/late.csv" --timeout 2
+is "$RC/$(j .not_sent)" "20/1" "b2c_per_minute = 3 used by the batches before: the row waits (exit 20)"
+like "$ERR" 'waiting for \[limits\] b2c_per_minute: the next payout in [0-9]+ s \(the batch goes on by itself\)' \
+  "... the progress says it is waiting and goes on by itself"
+is "$(grep -c 'nothing was sent' <<<"$ERR")" 0 "... not that nothing was sent"
 t_done
