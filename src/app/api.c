@@ -38,6 +38,8 @@ struct job {
 	char tail[64];
 	char *query;
 	char auth[ROUTES_AUTH_MAX];
+	char idem[ROUTES_IDEM_MAX];
+	bool has_idem, idem_long;
 	/* the answer */
 	int status;
 	char *reply;
@@ -111,8 +113,13 @@ void app_metrics_daraja_result(void *user, const struct daraja_result *res)
 
 void app_api_token_hash(const char *token, char out[STORE_SHA256_HEX_MAX])
 {
+	app_api_token_hash_n(token, strlen(token), out);
+}
+
+void app_api_token_hash_n(const void *data, size_t n, char out[STORE_SHA256_HEX_MAX])
+{
 	uint8_t h[CRYPTO_SHA256_LEN];
-	crypto_sha256(token, strlen(token), h);
+	crypto_sha256(data, n, h);
 	crypto_hex(h, sizeof h, out);
 }
 
@@ -144,6 +151,17 @@ int app_api_http_status(int exit_code, enum pos_status cause, bool created)
 	case 77: return cause == POS_E_AUTH ? 401 : 403;
 	default: return 500;
 	}
+}
+
+bool app_api_idem_key_valid(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0 || n > APP_API_IDEM_KEY_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
+			return false;
+	return true;
 }
 
 void app_api_cursor_format(const struct store_cursor *c, char *out, size_t outsz)
@@ -557,6 +575,87 @@ static bool parse_body(struct job *j, const char *const *keys, size_t nkeys,
 	return true;
 }
 
+/*
+ * A POST's Idempotency-Key (none: *keyed false, go on). Reserve it for the
+ * token's operator with the SHA-256 of what and the body, and go on (true);
+ * or answer (false): a bad header (400), the same request again (200 with
+ * its first transaction, as GET shows it), the key with another request or
+ * a first request that never recorded its transaction (409).
+ */
+static bool idem_begin(struct job *j, const struct app_operator *op, const char *what,
+                       bool *keyed)
+{
+	struct store *st = app_store(j->api->app);
+	struct pos_err err;
+	struct store_idem row;
+	char hash[STORE_SHA256_HEX_MAX];
+	*keyed = false;
+	if (!j->has_idem)
+		return true;
+	if (j->idem_long || !app_api_idem_key_valid(j->idem)) {
+		pos_err_set(&err, POS_E_INVALID, "Idempotency-Key", "the Idempotency-Key header must "
+		            "be 1 to %d printable ASCII characters", APP_API_IDEM_KEY_MAX);
+		pos_err_hint(&err, "e.g. the order number, or a random UUID per new request");
+		fail(j, &err);
+		return false;
+	}
+	size_t wn = strlen(what), n = wn + 1 + j->body_len;
+	char *req = malloc(n);
+	if (!req) {
+		pos_err_set(&err, POS_E_NOMEM, NULL, NULL);
+		fail(j, &err);
+		return false;
+	}
+	memcpy(req, what, wn);
+	req[wn] = '\n';
+	memcpy(req + wn + 1, j->body, j->body_len);
+	app_api_token_hash_n(req, n, hash);
+	free(req);
+	enum pos_status rc = store_idem_reserve(st, op->id, j->idem, hash, &row, &err);
+	if (rc == POS_OK) {
+		*keyed = true;
+		return true;
+	}
+	if (rc != POS_E_DUPLICATE) {
+		fail(j, &err);
+		return false;
+	}
+	struct store_txn t;
+	if (strcmp(row.request_sha256, hash) != 0) {
+		pos_err_set(&err, POS_E_CONFLICT, "Idempotency-Key", "Idempotency-Key \"%s\" was "
+		            "used for another request", j->idem);
+		pos_err_hint(&err, "a repeat must send the same body to the same path; a new "
+		                   "request needs a new key");
+	} else if (row.txn_id == 0) {
+		pos_err_set(&err, POS_E_CONFLICT, "Idempotency-Key", "the first request with "
+		            "Idempotency-Key \"%s\" was cut short before its transaction was recorded",
+		            j->idem);
+		pos_err_hint(&err, "look in GET /api/v1/transactions before sending it again with a "
+		                   "new key");
+	} else if ((rc = store_txn_get(st, row.txn_id, &t, &err)) == POS_OK) {
+		answer_txn(j, &t, false);
+		return false;
+	}
+	fail(j, &err);
+	return false;
+}
+
+/* Bind the reserved key to the flow's transaction, or release it when the
+ * request recorded nothing. */
+static void idem_end(struct job *j, const struct app_operator *op, bool keyed,
+                     const struct app_flow *f)
+{
+	struct pos_err err;
+	const struct store_txn *t = f ? app_flow_txn(f) : NULL;
+	if (!keyed)
+		return;
+	enum pos_status rc = t ? store_idem_bind(app_store(j->api->app), op->id, j->idem, t->id, &err)
+	                       : store_idem_release(app_store(j->api->app), op->id, j->idem, &err);
+	if (rc != POS_OK)
+		log_warn("api", "idempotency key of %s: %s", t ? t->public_id : "a refused request",
+		         err.msg);
+}
+
 static void do_charge(struct job *j, const struct app_operator *op)
 {
 	static const char *const keys[] = {"phone", "amount", "account_reference", "description"};
@@ -569,10 +668,16 @@ static void do_charge(struct job *j, const struct app_operator *op)
 		fail(j, &err);
 		return;
 	}
+	bool keyed;
+	if (!idem_begin(j, op, "charge", &keyed)) {
+		cJSON_Delete(doc);
+		return;
+	}
 	struct app_charge_req rq = {.phone = v[0], .amount = v[1], .account_ref = v[2],
 	                            .description = v[3]};
 	enum pos_status st = app_charge_start(j->api->loop, op, &rq, on_flow, j, &f, &err);
 	cJSON_Delete(doc);
+	idem_end(j, op, keyed, st == POS_OK ? f : NULL);
 	if (st != POS_OK) {
 		fail(j, &err);
 		return;
@@ -592,10 +697,16 @@ static void do_payout(struct job *j, const struct app_operator *op)
 		fail(j, &err);
 		return;
 	}
+	bool keyed;
+	if (!idem_begin(j, op, "payout", &keyed)) {
+		cJSON_Delete(doc);
+		return;
+	}
 	struct app_payout_req rq = {.phone = v[0], .amount = v[1], .command = v[2],
 	                            .remarks = v[3], .occasion = v[4], .approver = NULL};
 	enum pos_status st = app_payout_start(j->api->loop, op, &rq, on_flow, j, &f, &err);
 	cJSON_Delete(doc);
+	idem_end(j, op, keyed, st == POS_OK ? f : NULL);
 	if (st != POS_OK) {
 		if (st == POS_E_DENIED && str_eq(err.field, "approver"))
 			pos_err_hint(&err, "the API cannot take a second person's PIN: pay this one "
@@ -819,6 +930,9 @@ static void submit(struct app_api *api, enum api_route route, const struct route
 	j->loopback = rq->source_loopback;
 	str_copy(j->tail, sizeof j->tail, rq->tail);
 	str_copy(j->auth, sizeof j->auth, rq->authorization);
+	str_copy(j->idem, sizeof j->idem, rq->idempotency_key);
+	j->has_idem = rq->has_idempotency_key;
+	j->idem_long = rq->idempotency_key_long;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -9,6 +9,10 @@
  *   GET  /api/v1/transactions     newest first, ?since=&until=&limit=&cursor=
  *   GET  /metrics                 Prometheus text (no token from loopback)
  *
+ * A POST may carry "Idempotency-Key: KEY" (kept per operator with the
+ * transaction it made, store/store.h): the same request again answers its
+ * first transaction (200), the key with another request is refused (409).
+ *
  * Every request is authenticated with "Authorization: Bearer TOKEN"; the
  * token is bound to an operator, whose current role the flows check
  * (app/flow.h): the same validation, roles, limits and audit as the console.
@@ -39,6 +43,8 @@
 
 /* "mpos_" and 43 base64url characters (256 random bits), and the NUL. */
 enum { APP_API_TOKEN_MAX = 49, APP_API_TOKEN_PREFIX_LEN = 5 };
+/* An Idempotency-Key header: 1 to 64 printable ASCII characters. */
+enum { APP_API_IDEM_KEY_MAX = 64 };
 
 struct app_api_opts {
 	const char *bind;          /* "127.0.0.1:8091"; port 0 picks one */
@@ -108,8 +114,12 @@ enum pos_status app_api_token_check(struct app *a, const char *token,
 
 /* ---- pure parts (unit-tested) ------------------------------------------------ */
 
-/* SHA-256 of the token as 64 lower-case hex digits. */
+/* SHA-256 of the token (or of n bytes) as 64 lower-case hex digits. */
 void app_api_token_hash(const char *token, char out[STORE_SHA256_HEX_MAX]);
+void app_api_token_hash_n(const void *data, size_t n, char out[STORE_SHA256_HEX_MAX]);
+/* True for an Idempotency-Key: 1 to APP_API_IDEM_KEY_MAX characters from
+ * space to '~'. */
+bool app_api_idem_key_valid(const char *key);
 /* True for "mpos_" + 43 base64url characters. */
 bool app_api_token_well_formed(const char *token);
 /* The HTTP status for a CLI exit code (docs/cli.md) and the error that

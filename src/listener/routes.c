@@ -154,6 +154,11 @@ static int handle(struct mg_connection *c, void *cbdata)
 	const char *auth = mg_get_header(c, "Authorization");
 	if (auth && !str_copy(rq.authorization, sizeof rq.authorization, auth))
 		rq.authorization[0] = '\0';
+	const char *idem = mg_get_header(c, "Idempotency-Key");
+	if (idem) {
+		rq.has_idempotency_key = true;
+		rq.idempotency_key_long = !str_copy(rq.idempotency_key, sizeof rq.idempotency_key, idem);
+	}
 	const char *ct = mg_get_header(c, "Content-Type");
 	rq.body_json = ct && strncasecmp(ct, "application/json", 16) == 0 &&
 	               (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');

@@ -27,7 +27,7 @@
 
 #include "base/status.h"
 
-enum { ROUTES_MAX = 16, ROUTES_AUTH_MAX = 512, ROUTES_SOURCE_MAX = 48 };
+enum { ROUTES_MAX = 16, ROUTES_AUTH_MAX = 512, ROUTES_SOURCE_MAX = 48, ROUTES_IDEM_MAX = 72 };
 
 struct routes_request {
 	const char *method;         /* "GET", "POST", ... */
@@ -39,6 +39,9 @@ struct routes_request {
 	bool body_too_large;        /* more than max_body was sent */
 	bool body_json;             /* Content-Type: application/json */
 	char authorization[ROUTES_AUTH_MAX]; /* the header, "" when absent */
+	char idempotency_key[ROUTES_IDEM_MAX]; /* the Idempotency-Key header */
+	bool has_idempotency_key;   /* it was sent (perhaps empty) */
+	bool idempotency_key_long;  /* longer than ROUTES_IDEM_MAX - 1 (cut short) */
 	char source[ROUTES_SOURCE_MAX];      /* the peer's address */
 	bool source_loopback;       /* 127.0.0.0/8 or ::1 */
 };

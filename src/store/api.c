@@ -10,6 +10,10 @@
  *
  * These statements are prepared per call, not cached: tokens are checked
  * once per API request, far from the ledger's hot paths.
+ *
+ * Idempotency keys (api_idempotency, schema step 2) are here too: a key is
+ * reserved before a POST's flow starts, then bound to the transaction it
+ * made, or released when the request recorded nothing.
  */
 #include "store/store_int.h"
 
@@ -184,6 +188,131 @@ enum pos_status store_token_revoke(struct store *st, int64_t id,
 	} else {
 		prc = store_db_error(st, rc, "revoking an API token", err);
 	}
+	sqlite3_finalize(s);
+	return prc;
+}
+
+/* ---- idempotency keys (schema step 2) ------------------------------------------ */
+
+/* A statement on the api_idempotency table (a schema step: no ensure_table). */
+static enum pos_status idem_prepare(struct store *st, const char *sql, sqlite3_stmt **s,
+                                    struct pos_err *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return store_db_error(st, rc, "looking up an idempotency key", err);
+	}
+	return POS_OK;
+}
+
+static enum pos_status idem_get(struct store *st, int64_t operator_id, const char *key,
+                                struct store_idem *out, struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum pos_status prc = idem_prepare(st, "SELECT operator_id, key, request_sha256, txn_id, "
+	                                       "created_at FROM api_idempotency WHERE "
+	                                       "operator_id = ?1 AND key = ?2", &s, err);
+	if (prc != POS_OK)
+		return prc;
+	sqlite3_bind_int64(s, 1, operator_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		out->operator_id = store_col_i64(s, 0);
+		store_col_text(s, 1, out->key, sizeof out->key);
+		store_col_text(s, 2, out->request_sha256, sizeof out->request_sha256);
+		out->txn_id = store_col_i64(s, 3);
+		out->created_at = store_col_i64(s, 4);
+	} else if (rc == SQLITE_DONE) {
+		prc = POS_E_NOT_FOUND;
+	} else {
+		prc = store_db_error(st, rc, "looking up an idempotency key", err);
+	}
+	sqlite3_finalize(s);
+	return prc;
+}
+
+enum pos_status store_idem_reserve(struct store *st, int64_t operator_id, const char *key,
+                                   const char *request_sha256, struct store_idem *out,
+                                   struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum pos_status prc;
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0 || n >= STORE_IDEM_KEY_MAX)
+		return pos_err_set(err, POS_E_INVALID, "Idempotency-Key",
+		                   "an idempotency key is 1 to %d characters", STORE_IDEM_KEY_MAX - 1);
+	if (!hash_valid(request_sha256))
+		return pos_err_set(err, POS_E_INVALID, "request", "a request is kept as a SHA-256 "
+		                   "hex digest");
+	if ((prc = idem_prepare(st, "INSERT INTO api_idempotency (operator_id, key, "
+	                            "request_sha256, created_at) VALUES (?1, ?2, ?3, ?4) "
+	                            "ON CONFLICT (operator_id, key) DO NOTHING", &s, err)) != POS_OK)
+		return prc;
+	sqlite3_bind_int64(s, 1, operator_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, request_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, clock_now_ms());
+	int rc = sqlite3_step(s);
+	bool added = rc == SQLITE_DONE && sqlite3_changes(st->db) == 1;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_error(st, rc, "keeping an idempotency key", err);
+	if (added)
+		return POS_OK;
+	struct store_idem row;
+	prc = idem_get(st, operator_id, key, &row, err);
+	if (prc == POS_E_NOT_FOUND) /* released in between: not ours to guess */
+		return pos_err_set(err, POS_E_BUSY, "Idempotency-Key", "the key changed while it "
+		                   "was being kept");
+	if (prc != POS_OK)
+		return prc;
+	if (out)
+		*out = row;
+	return pos_err_set(err, POS_E_DUPLICATE, "Idempotency-Key",
+	                   "idempotency key \"%s\" was used before", key);
+}
+
+enum pos_status store_idem_bind(struct store *st, int64_t operator_id, const char *key,
+                                int64_t txn_id, struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum pos_status prc = idem_prepare(st, "UPDATE api_idempotency SET txn_id = ?3 WHERE "
+	                                       "operator_id = ?1 AND key = ?2 AND txn_id IS NULL",
+	                                   &s, err);
+	if (prc != POS_OK)
+		return prc;
+	sqlite3_bind_int64(s, 1, operator_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, txn_id);
+	int rc = sqlite3_step(s);
+	bool changed = rc == SQLITE_DONE && sqlite3_changes(st->db) == 1;
+	if (rc != SQLITE_DONE)
+		prc = store_db_error(st, rc, "keeping an idempotency key", err);
+	else if (!changed)
+		prc = pos_err_set(err, POS_E_NOT_FOUND, "Idempotency-Key",
+		                  "idempotency key \"%s\" is not reserved", key);
+	sqlite3_finalize(s);
+	return prc;
+}
+
+enum pos_status store_idem_release(struct store *st, int64_t operator_id, const char *key,
+                                   struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum pos_status prc = idem_prepare(st, "DELETE FROM api_idempotency WHERE "
+	                                       "operator_id = ?1 AND key = ?2 AND txn_id IS NULL",
+	                                   &s, err);
+	if (prc != POS_OK)
+		return prc;
+	sqlite3_bind_int64(s, 1, operator_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		prc = store_db_error(st, rc, "releasing an idempotency key", err);
 	sqlite3_finalize(s);
 	return prc;
 }

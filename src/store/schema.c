@@ -241,10 +241,48 @@ static const char *const schema_v1[] = {
 	NULL,
 };
 
+/* The local API's idempotency keys (docs/api.md): one per operator and key,
+ * naming the transaction its first request made. A key, once bound to a
+ * transaction, never changes and is never deleted; a reservation whose
+ * request recorded nothing (refused before) may be released. */
+static const char *const schema_v2[] = {
+	"CREATE TABLE api_idempotency (\n"
+	"  operator_id INTEGER NOT NULL REFERENCES operator(id),\n"
+	"  key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 64),\n"
+	"  request_sha256 TEXT NOT NULL CHECK (length(request_sha256) = 64),\n"
+	"  txn_id INTEGER REFERENCES txn(id),\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (operator_id, key)\n"
+	");\n"
+	"CREATE UNIQUE INDEX api_idempotency_txn ON api_idempotency(txn_id)\n"
+	"  WHERE txn_id IS NOT NULL;\n"
+	"CREATE TRIGGER api_idempotency_bound BEFORE UPDATE ON api_idempotency\n"
+	"  WHEN OLD.txn_id IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'an idempotency key bound to a transaction never "
+	"changes'); END;\n"
+	"CREATE TRIGGER api_idempotency_kept BEFORE DELETE ON api_idempotency\n"
+	"  WHEN OLD.txn_id IS NOT NULL\n"
+	"BEGIN SELECT RAISE(ABORT, 'an idempotency key bound to a transaction is never "
+	"deleted'); END;\n",
+	NULL,
+};
+
+/* A bulk payout batch's pause, in the ledger: a batch paused stays paused
+ * across processes and restarts, and goes on only when named (app/batch.c).
+ * The status CHECK of v1 cannot change without rebuilding the table, which
+ * txn references: the pause is beside the status of a running batch. */
+static const char *const schema_v3[] = {
+	"ALTER TABLE batch ADD COLUMN paused_at INTEGER;\n"
+	"ALTER TABLE batch ADD COLUMN paused_by INTEGER REFERENCES operator(id);\n",
+	NULL,
+};
+
 const struct store_migration store_migrations[] = {
 	{1, "the ledger: transactions, timeline, callbacks, operators, audit, "
 	    "outbox, balances, settings, rate limits, batches, C2B claims",
 	 schema_v1},
+	{2, "the local API's idempotency keys", schema_v2},
+	{3, "a bulk payout batch's pause", schema_v3},
 };
 const size_t store_migrations_count =
 	sizeof store_migrations / sizeof store_migrations[0];

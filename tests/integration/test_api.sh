@@ -113,6 +113,53 @@ C1=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"
 C2=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$M2" | cut -d' ' -f2)
 check "a charge moves the completed counter ($C1 -> $C2)" test "$C2" -gt "$C1"
 
+# ---- Idempotency-Key: a retried POST pays once
+# post_key TOKEN KEY PATH BODY: a POST with an Idempotency-Key ($CODE, $OUT).
+post_key() {
+  local h="Idempotency-Key: $2"; [[ -z $2 ]] && h="Idempotency-Key;"
+  CODE=$(curl -s -o "$T/api.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" -H "$h" \
+    -H 'Content-Type: application/json' --data "$4" "$API$3"); OUT=$(cat "$T/api.out")
+}
+BODY='{"phone":"0708200021","amount":11,"account_reference":"IDEM1"}'
+post_key "$SUP" order-1001 /api/v1/charges "$BODY"
+I1=$(j .txn)
+is "$CODE/$(j .state)" "202/awaiting" "Idempotency-Key: the first request makes a charge"
+post_key "$SUP" order-1001 /api/v1/charges "$BODY"
+is "$CODE/$(j .txn)" "200/$I1" "... the same request again answers the first transaction (200)"
+is "$(pushes_for IDEM1)" 1 "... and sends no second push"
+post_key "$SUP" order-1001 /api/v1/charges '{"phone":"0708200021","amount":12,"account_reference":"IDEM1"}'
+is "$CODE/$(j .error.field)/$(j .exit)" "409/Idempotency-Key/30" "... the key with another body: 409 naming the key"
+like "$(j .error.message)" 'order-1001' "... and quoting it"
+post_key "$SUP" both /api/v1/charges '{"phone":"0708200025","amount":13}'
+post_key "$SUP" both /api/v1/payouts '{"phone":"0708200025","amount":13}'
+is "$CODE/$(j .error.field)" "409/Idempotency-Key" "... the key with the same body on another path: 409"
+for _ in $(seq 1 100); do call GET "/api/v1/charges/$I1" "$SUP"; [[ $(j .state) == completed ]] && break; sleep 0.1; done
+GOT=$OUT
+post_key "$SUP" order-1001 /api/v1/charges "$BODY"
+is "$CODE/$OUT" "200/$GOT" "... a repeat after the end is the same JSON as GET"
+PBODY='{"phone":"0708374149","amount":77,"command":"BusinessPayment"}'
+post_key "$SUP" pay-77 /api/v1/payouts "$PBODY"
+P1=$(j .txn)
+is "$CODE/$(j .kind)" "202/b2c" "a payout with a key"
+post_key "$SUP" pay-77 /api/v1/payouts "$PBODY"
+is "$CODE/$(j .txn)" "200/$P1" "... repeated: the first payout (200)"
+is "$(accepted_for /mpesa/b2c/v3/paymentrequest Amount 77)" 1 "... M-Pesa was asked once"
+post_key "$CASH" order-1001 /api/v1/charges '{"phone":"0708200023","amount":11}'
+[[ $CODE == 202 && $(j .txn) != "$I1" ]] && ok "another operator's token has its own keys" || not_ok "another operator's token has its own keys" "$CODE $OUT"
+is "$(sql "select count(*) from api_idempotency where key = 'order-1001'")" 2 "... kept per operator in the ledger"
+post_key "$SUP" "" /api/v1/charges '{"phone":"0708200024","amount":10}'
+is "$CODE/$(j .error.field)" "400/Idempotency-Key" "an empty Idempotency-Key is refused, naming the header"
+post_key "$SUP" "$(printf 'k%.0s' $(seq 65))" /api/v1/charges '{"phone":"0708200024","amount":10}'
+is "$CODE/$(j .error.field)" "400/Idempotency-Key" "... one of 65 characters"
+post_key "$SUP" "$(printf 'k%.0s' $(seq 300))" /api/v1/charges '{"phone":"0708200024","amount":10}'
+is "$CODE/$(j .error.field)" "400/Idempotency-Key" "... one of 300"
+post_key "$SUP" $'caf\xc3\xa9' /api/v1/charges '{"phone":"0708200024","amount":10}'
+is "$CODE/$(j .error.field)" "400/Idempotency-Key" "... one that is not ASCII"
+post_key "$SUP" order-2 /api/v1/charges '{"phone":"0812","amount":10}'
+is "$CODE/$(j .error.field)" "400/phone" "a request refused with a key records nothing"
+post_key "$SUP" order-2 /api/v1/charges '{"phone":"0708200024","amount":10}'
+is "$CODE/$(j .state)" "202/awaiting" "... so the key may be used for the corrected request"
+
 # ---- revoking
 pos token revoke "$CASH_ID" --admin 1004 --admin-pin-fd 3 3<<<4444
 OUT=$("$POS" token revoke "$CASH_ID" --config "$CONF" --admin 1004 --admin-pin-fd 3 3<<<4444 2>/dev/null); RC=$?

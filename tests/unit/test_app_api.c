@@ -194,6 +194,29 @@ static void test_pending_body(void **state)
 	}
 }
 
+static void test_idem_key(void **state)
+{
+	static const struct {
+		const char *key;
+		bool ok;
+	} rows[] = {
+		{"order-1001", true},
+		{"k", true},
+		{"550e8400-e29b-41d4-a716-446655440000", true},
+		{"with space and ~!@#$%^&*()", true},
+		{"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", true},  /* 64 */
+		{"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", false}, /* 65 */
+		{"", false},
+		{"caf\xc3\xa9", false},
+		{"tab\there", false},
+		{"del\x7f", false},
+	};
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(rows); i++)
+		assert_int_equal(app_api_idem_key_valid(rows[i].key), rows[i].ok);
+	assert_false(app_api_idem_key_valid(NULL));
+}
+
 static void noop(void *user, const struct routes_request *rq, struct routes_reply *rp)
 {
 	(void)user;
@@ -243,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_routes_match),
 		cmocka_unit_test(test_pending_body),
+		cmocka_unit_test(test_idem_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
