@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -398,6 +399,16 @@ static void test_overrides(struct store_opts *o, bool *force_ro)
 		o->test_max_pages = (uint32_t)n;
 }
 
+/* Before the first connection: SQLite's memory statistics (which nothing
+ * reads) take a process-wide mutex around every allocation and free of
+ * every connection; serve runs several connections on several threads. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum pos_status store_open(const char *path, const struct store_opts *opts,
                            struct store **out, struct pos_err *err)
 {
@@ -406,6 +417,7 @@ enum pos_status store_open(const char *path, const struct store_opts *opts,
 	enum pos_status rc;
 
 	*out = NULL;
+	pthread_once(&sqlite_once, sqlite_setup);
 	if (!store_is_set(path))
 		return pos_err_set(err, POS_E_EMPTY, "database",
 		                   "no file name given");
