@@ -84,7 +84,7 @@ enum { BAR_MAX = 16 };
 struct bar_item {
 	char text[48];
 	size_t len;
-	bool keep; /* Help and Quit stay whatever the width */
+	bool keep; /* Help, Menu and Quit stay whatever the width */
 };
 
 void ui_keys_bar(unsigned cx, bool signed_in, enum role r, size_t width,
@@ -104,7 +104,9 @@ void ui_keys_bar(unsigned cx, bool signed_in, enum role r, size_t width,
 		struct bar_item *it = &items[n++];
 		snprintf(it->text, sizeof it->text, "%s %s", name, row->label);
 		it->len = strlen(it->text);
-		it->keep = row->action == UI_ACT_HELP || row->action == UI_ACT_QUIT;
+		/* The menu is the way to every other screen: never dropped. */
+		it->keep = row->action == UI_ACT_HELP || row->action == UI_ACT_MENU ||
+		           row->action == UI_ACT_QUIT;
 	}
 	/* Two spaces between entries; drop the latest optional ones until the
 	 * bar fits (the help screen lists them all). */

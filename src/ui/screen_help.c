@@ -7,20 +7,32 @@
 #include "base/str.h"
 #include "ui/ui_int.h"
 
-enum { LINES_MAX = 64 };
+enum { LINES_MAX = 64, KEYS_W_MAX = 18 };
 
 struct help {
 	char title[64];
-	char line[LINES_MAX][160];
+	char keys[LINES_MAX][40];
+	char text[LINES_MAX][160];
 	int n;
-	int scroll;
+	int scroll; /* in screen lines, after wrapping */
+	int rows;   /* screen lines at the last draw */
 };
 
 static void add(struct help *h, const char *keys, const char *text)
 {
 	if (h->n == LINES_MAX)
 		return;
-	snprintf(h->line[h->n++], sizeof h->line[0], "%-12s %s", keys, text);
+	str_copy(h->keys[h->n], sizeof h->keys[0], keys);
+	str_copy(h->text[h->n], sizeof h->text[0], text);
+	h->n++;
+}
+
+static bool listed(const struct help *h, const char *keys)
+{
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->keys[i], keys) == 0)
+			return true;
+	return false;
 }
 
 static enum pos_status enter(struct ui *ui, void **self, const void *arg,
@@ -49,6 +61,10 @@ static enum pos_status enter(struct ui *ui, void **self, const void *arg,
 			         ui_keys_name(r->alt, k2, sizeof k2));
 		else
 			str_copy(keys, sizeof keys, k1);
+		/* The first row of a key is the one it does here (Esc clears a
+		 * form before it goes back). */
+		if (listed(h, keys))
+			continue;
 		/* The help text starts with the keys when it names them. */
 		const char *text = r->help;
 		const char *colon = strstr(text, ": ");
@@ -94,7 +110,7 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 			h->scroll--;
 		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_DOWN:
-		if (h->scroll + 1 < h->n)
+		if (h->scroll + 1 < h->rows)
 			h->scroll++;
 		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_BACK:
@@ -104,13 +120,62 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 	}
 }
 
+/* The length of the next line of `text` that fits in `w` columns, broken at
+ * a space where there is one; *next is where the line after it starts. */
+static size_t fit(const char *text, int w, const char **next)
+{
+	size_t n = strlen(text);
+	if (w < 1)
+		w = 1;
+	if (n <= (size_t)w) {
+		*next = text + n;
+		return n;
+	}
+	size_t cut = (size_t)w;
+	while (cut > 0 && text[cut] != ' ')
+		cut--;
+	if (cut == 0)
+		cut = (size_t)w; /* one word longer than the line */
+	*next = text + cut;
+	while (**next == ' ')
+		(*next)++;
+	return cut;
+}
+
 static void draw(struct ui *ui, void *self, const struct ui_rect *b)
 {
 	struct help *h = self;
 	ui_put(b->y + 1, b->x + 2, b->w - 4, ui_attr(ui, UI_A_TITLE), h->title);
-	int y = b->y + 3;
-	for (int i = h->scroll; i < h->n && y < b->y + b->h; i++, y++)
-		ui_put(y, b->x + 2, b->w - 4, A_NORMAL, h->line[i]);
+	int kw = 0;
+	for (int i = 0; i < h->n; i++) {
+		int len = (int)strlen(h->keys[i]);
+		if (len > kw)
+			kw = len;
+	}
+	if (kw > KEYS_W_MAX)
+		kw = KEYS_W_MAX;
+	int x = b->x + 2, tx = x + kw + 2, tw = b->w - 4 - kw - 2;
+	int y = b->y + 3, row = 0;
+	for (int i = 0; i < h->n; i++) {
+		const char *t = h->text[i];
+		bool first = true;
+		do {
+			const char *next;
+			size_t len = fit(t, tw, &next);
+			if (row >= h->scroll && y < b->y + b->h) {
+				char part[160];
+				str_copyn(part, sizeof part, t, len);
+				if (first)
+					ui_put(y, x, kw, A_NORMAL, h->keys[i]);
+				ui_put(y, tx, tw, A_NORMAL, part);
+				y++;
+			}
+			row++;
+			first = false;
+			t = next;
+		} while (*t);
+	}
+	h->rows = row;
 }
 
 const struct screen_ops ui_screen_help = {
