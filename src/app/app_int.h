@@ -188,6 +188,12 @@ void app_emit(struct app *a, enum event_type ev,
  * app_note_result what Daraja's answer says about reaching it). */
 void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
                           struct app_flow **f);
+/* The answer to a request that sent money or a query as a transaction of
+ * its own: flow_req_done_common, flow_apply_send, frees r; returns the flow
+ * (NULL when it is gone), its err set from an answer that was not OK (an
+ * unknown fate too when unknown_is_error). */
+struct app_flow *flow_send_done(struct app_req *r, const struct daraja_result *res,
+                                bool unknown_is_error);
 
 /* ---- per-kind resolvers ------------------------------------------------------ */
 

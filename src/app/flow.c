@@ -193,6 +193,18 @@ void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
 		(*f)->req = NULL;
 }
 
+struct app_flow *flow_send_done(struct app_req *r, const struct daraja_result *res,
+                                bool unknown_is_error)
+{
+	struct app_flow *f;
+	flow_req_done_common(r, res, &f);
+	flow_apply_send(r->app, r->txn_id, res);
+	app_req_free(r);
+	if (f && res->cls != DARAJA_OK && (unknown_is_error || res->cls != DARAJA_UNKNOWN))
+		f->err = res->err;
+	return f;
+}
+
 /* ---- the ledger ------------------------------------------------------------------- */
 
 enum pos_status flow_move(struct app *a, struct store_txn *t, enum txn_state to,

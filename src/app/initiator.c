@@ -15,15 +15,9 @@
 
 static void on_sent(void *user, struct daraja_result *res)
 {
-	struct app_req *r = user;
-	struct app_flow *f;
-	flow_req_done_common(r, res, &f);
-	flow_apply_send(r->app, r->txn_id, res);
-	app_req_free(r);
+	struct app_flow *f = flow_send_done(user, res, false);
 	if (!f)
 		return;
-	if (res->cls != DARAJA_OK && res->cls != DARAJA_UNKNOWN)
-		f->err = res->err;
 	flow_reload(f);
 	if (f->txn.state == TXN_AWAITING) {
 		flow_set_note(f, "accepted by M-Pesa: waiting for the result");
@@ -124,15 +118,9 @@ void reversal_send(struct app_flow *f, const struct store_txn *original)
 
 static void on_status_sent(void *user, struct daraja_result *res)
 {
-	struct app_req *r = user;
-	struct app_flow *f;
-	flow_req_done_common(r, res, &f);
-	flow_apply_send(r->app, r->txn_id, res);
-	app_req_free(r);
+	struct app_flow *f = flow_send_done(user, res, true);
 	if (!f)
 		return;
-	if (res->cls != DARAJA_OK)
-		f->err = res->err;
 	flow_step(f);
 }
 

@@ -56,15 +56,9 @@ void query_step(struct app_flow *f)
 
 static void on_balance(void *user, struct daraja_result *res)
 {
-	struct app_req *r = user;
-	struct app_flow *f;
-	flow_req_done_common(r, res, &f);
-	flow_apply_send(r->app, r->txn_id, res);
-	app_req_free(r);
+	struct app_flow *f = flow_send_done(user, res, true);
 	if (!f)
 		return;
-	if (res->cls != DARAJA_OK)
-		f->err = res->err;
 	flow_reload(f);
 	flow_follow(f, 0);
 }

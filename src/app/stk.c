@@ -264,15 +264,9 @@ void stk_step(struct app_flow *f)
 
 static void on_push(void *user, struct daraja_result *res)
 {
-	struct app_req *r = user;
-	struct app_flow *f;
-	flow_req_done_common(r, res, &f);
-	flow_apply_send(r->app, r->txn_id, res);
-	app_req_free(r);
+	struct app_flow *f = flow_send_done(user, res, false);
 	if (!f)
 		return;
-	if (res->cls != DARAJA_OK && res->cls != DARAJA_UNKNOWN)
-		f->err = res->err;
 	flow_reload(f);
 	if (f->txn.state == TXN_AWAITING) {
 		flow_set_note(f, "waiting for the customer to enter their M-Pesa PIN");
