@@ -559,6 +559,14 @@ static bool parse_body(struct job *j, const char *const *keys, size_t nkeys,
 			vals[k] = it->valuestring;
 		} else if (strcmp(keys[k], "amount") == 0 && cJSON_IsNumber(it)) {
 			double v = it->valuedouble;
+			/* range first: a cast of |v| >= 2^63 (or inf) to int64_t is undefined */
+			if (!(v >= -APP_API_AMOUNT_NUM_MAX && v <= APP_API_AMOUNT_NUM_MAX)) {
+				pos_err_set(err, POS_E_AMOUNT, "amount", "amount: too %s (%.6g): no amount "
+				            "can be over 1,000,000,000,000", v < 0 ? "small" : "large", v);
+				pos_err_hint(err, "send whole shillings, e.g. 1500");
+				cJSON_Delete(o);
+				return false;
+			}
 			if (v == (double)(int64_t)v)
 				str_fmt(amount_buf, amount_sz, "%lld", (long long)(int64_t)v);
 			else

@@ -43,6 +43,9 @@
 
 /* "mpos_" and 43 base64url characters (256 random bits), and the NUL. */
 enum { APP_API_TOKEN_MAX = 49, APP_API_TOKEN_PREFIX_LEN = 5 };
+/* A JSON number given as an amount beyond this is refused before any
+ * conversion ("amount: too large"); the flows' own limit is lower. */
+#define APP_API_AMOUNT_NUM_MAX 1e15
 /* An Idempotency-Key header: 1 to 64 printable ASCII characters. */
 enum { APP_API_IDEM_KEY_MAX = 64 };
 

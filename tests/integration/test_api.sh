@@ -71,6 +71,12 @@ call POST /api/v1/charges "$SUP" '{"phone":"0812","amount":10}'
 is "$CODE/$(j .error.field)" "400/phone" "a bad phone is named"
 call POST /api/v1/charges "$SUP" '{"phone":"0708374149","amount":10.5}'
 is "$CODE/$(j .error.field)" "400/amount" "cents are refused, naming the amount"
+for big in 1e20 -1e20 9223372036854775808 1e400; do
+  call POST /api/v1/charges "$SUP" "{\"phone\":\"0708374149\",\"amount\":$big}"
+  [[ $CODE == 400 && $(j .error.field) == amount && $(j .error.message) == "amount: too "* ]] &&
+    ok "a numeric amount of $big is refused before any conversion, naming the amount" ||
+    not_ok "a numeric amount of $big is refused before any conversion, naming the amount" "$CODE $OUT"
+done
 CODE=$(curl -s -o "$T/api.out" -w '%{http_code}' -H "Authorization: Bearer $SUP" --data '{}' "$API/api/v1/charges"); OUT=$(cat "$T/api.out")
 is "$CODE/$(j .error.field)" "400/Content-Type" "a body that is not application/json is refused"
 call GET "/api/v1/charges/T0000000" "$SUP"
