@@ -57,18 +57,43 @@ static void reconcile_tick(struct serve_rec *r)
 	r->last_problem = POS_OK;
 }
 
+/* The event dispatcher is kicked at most this often: under a stream of
+ * callbacks each of its rounds (read the outbox, write, flush, mark them
+ * delivered: two fsyncs) carries the events of many commits instead of
+ * one, and leaves the processor to the ledger writer. */
+enum { KICK_EVERY_MS = 50 };
+
 struct serve_watch {
 	struct app_loop *loop;
 	struct bus_dispatcher *bus;
+	bool kick_pending;
+	int64_t last_kick_ms;
 };
+
+/* Kick the dispatcher if a change is waiting and the last kick is old
+ * enough; returns how long the main loop may wait before calling again. */
+static int kick_bus(struct serve_watch *w, int wait_ms)
+{
+	if (!w->kick_pending)
+		return wait_ms;
+	int64_t now = clock_mono_ms(), due = w->last_kick_ms + KICK_EVERY_MS;
+	if (now < due)
+		return (int)(due - now) < wait_ms ? (int)(due - now) : wait_ms;
+	w->kick_pending = false;
+	w->last_kick_ms = now;
+	bus_dispatcher_kick(w->bus);
+	return wait_ms;
+}
 
 /* A change: settle what a status result was about, and deliver its event. */
 static void on_change(void *user, int64_t txn_id)
 {
 	struct serve_watch *w = user;
 	app_settle_on_change(w->loop, txn_id);
-	if (w->bus && txn_id)
-		bus_dispatcher_kick(w->bus);
+	if (w->bus && txn_id) {
+		w->kick_pending = true;
+		(void)kick_bus(w, 0);
+	}
 }
 
 /* SIGHUP: the configurations read so far (the first is the one serve
@@ -318,7 +343,7 @@ int cli_cmd_serve(const struct cli_globals *g, int argc, char **argv)
 		}
 		reconcile_tick(&rec);
 		app_backfill_tick(loop); /* missed C2B payments, every 15 min */
-		app_loop_turn(loop, TURN_MS);
+		app_loop_turn(loop, kick_bus(&watch, TURN_MS));
 	}
 	app_api_stop(api);
 	app_reconcile_free(rec.pass);
