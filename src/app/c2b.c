@@ -53,6 +53,19 @@ static void who_when(struct app *a, int64_t operator_id, int64_t at_ms, char *ou
 		str_fmt(out, outsz, "someone at %s", when);
 }
 
+bool app_c2b_claim_of(struct app *a, int64_t txn_id, char *out, size_t outsz)
+{
+	struct store_c2b_claim_row c;
+	char who[STORE_NAME_MAX + 64];
+	out[0] = '\0';
+	if (store_c2b_claim_get(app_store(a), txn_id, &c, NULL) != POS_OK)
+		return false;
+	who_when(a, c.operator_id, c.claimed_at, who, sizeof who);
+	str_fmt(out, outsz, "claimed by %s for a sale%s%s%s", who, c.note[0] ? " (" : "", c.note,
+	        c.note[0] ? ")" : "");
+	return true;
+}
+
 /* ---- the feed ------------------------------------------------------------------- */
 
 static void day_date(int64_t since_ms, char out[11])
@@ -445,7 +458,7 @@ enum pos_status app_reversal_of(struct app *a, int64_t original_id, struct store
 enum pos_status app_reversal_start_reason(struct app_loop *l,
                                           const struct app_operator *op,
                                           const char *txn, const char *reason,
-                                          app_flow_fn fn, void *user,
+                                          bool claimed_ok, app_flow_fn fn, void *user,
                                           struct app_flow **out, struct pos_err *err)
 {
 	struct app *a = app_loop_app(l);
@@ -458,7 +471,7 @@ enum pos_status app_reversal_start_reason(struct app_loop *l,
 	if (!fits || str_utf8_len(why) < 0 || str_utf8_len(why) > 100)
 		return pos_err_set(err, POS_E_INVALID, "reason",
 		                   "the reason is too long: at most 100 characters");
-	enum pos_status rc = app_reversal_start(l, op, txn, fn, user, out, err);
+	enum pos_status rc = app_reversal_start(l, op, txn, claimed_ok, fn, user, out, err);
 	if (rc != POS_OK)
 		return rc;
 	const struct store_txn *t = app_flow_txn(*out);

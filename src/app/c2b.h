@@ -111,6 +111,11 @@ const unsigned char *app_c2b_req_png(const struct app_c2b_req *r, size_t *len);
 /* NULL is fine; a request in flight is let go (its answer is dropped). */
 void app_c2b_req_free(struct app_c2b_req *r);
 
+/* Whether C2B payment txn_id was claimed for a sale: out gets "claimed by
+ * Ann Cashier (2001) at 10:15:00 on 14 Mar for a sale (NOTE)" (the claim's
+ * note says which sale: its amount), "" when it was not. */
+bool app_c2b_claim_of(struct app *a, int64_t txn_id, char *out, size_t outsz);
+
 /* ---- reversal with a reason ------------------------------------------------------- */
 /* app_reversal_start() (app/flow.h) for public id txn, with reason (1..100
  * characters, required): written to the reversal's timeline, to the original
@@ -118,7 +123,7 @@ void app_c2b_req_free(struct app_c2b_req *r);
 enum pos_status app_reversal_start_reason(struct app_loop *l,
                                           const struct app_operator *op,
                                           const char *txn, const char *reason,
-                                          app_flow_fn fn,
+                                          bool claimed_ok, app_flow_fn fn,
                                           void *user, struct app_flow **out,
                                           struct pos_err *err);
 /* The latest reversal of payment original_id that did not fail (*found

@@ -102,10 +102,13 @@ enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *
                                  const struct app_payout_req *rq, app_flow_fn fn,
                                  void *user, struct app_flow **out,
                                  struct pos_err *err);
-/* txn: the public id of the completed STK or C2B payment to reverse. */
+/* txn: the public id of the completed STK or C2B payment to reverse. A C2B
+ * payment already claimed for a sale is reversed only with claimed_ok (the
+ * operator saw who claimed it, app_c2b_claim_of, and confirmed); without it
+ * POS_E_CONFLICT (field "id") names who claimed it for which sale. */
 enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator *op,
-                                   const char *txn, app_flow_fn fn, void *user,
-                                   struct app_flow **out, struct pos_err *err);
+                                   const char *txn, bool claimed_ok, app_flow_fn fn,
+                                   void *user, struct app_flow **out, struct pos_err *err);
 enum pos_status app_balance_start(struct app_loop *l, const struct app_operator *op,
                                   app_flow_fn fn, void *user,
                                   struct app_flow **out, struct pos_err *err);

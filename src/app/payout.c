@@ -115,8 +115,8 @@ enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *
 /* ---- reversal --------------------------------------------------------------------- */
 
 enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator *op,
-                                   const char *txn, app_flow_fn fn, void *user,
-                                   struct app_flow **out, struct pos_err *err)
+                                   const char *txn, bool claimed_ok, app_flow_fn fn,
+                                   void *user, struct app_flow **out, struct pos_err *err)
 {
 	struct app *a = app_loop_app(l);
 	const struct config *cfg = app_config(a);
@@ -148,6 +148,18 @@ enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator
 		return pos_err_set(err, POS_E_DUPLICATE, "id",
 		                   "%s already has reversal %s (%s): a payment is reversed once",
 		                   orig.public_id, prev.public_id, txn_state_label(prev.state));
+	/* A claimed payment paid a sale: reversing it takes that money back. */
+	char claim[STORE_NAME_MAX + STORE_REASON_MAX + 96];
+	bool claimed = orig.kind == TXN_KIND_C2B && app_c2b_claim_of(a, orig.id, claim, sizeof claim);
+	if (claimed && !claimed_ok) {
+		money_format(orig.amount_minor, CURRENCY_KES, pretty, sizeof pretty);
+		pos_err_set(err, POS_E_CONFLICT, "id",
+		            "%s (%s, receipt %s) was %s: reversing it takes back the money that "
+		            "paid that sale", orig.public_id, pretty, orig.receipt, claim);
+		str_copy(err->hint, sizeof err->hint,
+		         "make sure the sale is settled another way, then confirm the reversal");
+		return POS_E_CONFLICT;
+	}
 	if (!app_daraja(a, err))
 		return err ? err->code : POS_E_CONFIG;
 
@@ -176,8 +188,9 @@ enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator
 	f->have_txn = true;
 	*out = f;
 	money_format(orig.amount_minor, CURRENCY_KES, pretty, sizeof pretty);
-	flow_audit(a, op->id, "reversal", f->txn.public_id, "reverse %s (%s, receipt %s)",
-	           orig.public_id, pretty, orig.receipt);
+	flow_audit(a, op->id, "reversal", f->txn.public_id, "reverse %s (%s, receipt %s)%s%s",
+	           orig.public_id, pretty, orig.receipt, claimed ? "; confirmed although " : "",
+	           claimed ? claim : "");
 	reversal_send(f, &orig);
 	return POS_OK;
 }

@@ -461,6 +461,34 @@ enum pos_status store_c2b_claim(struct store *st, int64_t txn_id, int64_t operat
 		                 t.public_id, txn_kind_name(t.kind), txn_state_name(t.state));
 		goto fail;
 	}
+	/* A payment being reversed, or reversed, paid no sale: its money goes
+	 * back to the customer. */
+	sqlite3_stmt *r = store_stmt(st, SQL_CLAIM_REVERSAL, err);
+	if (!r) {
+		rc = err ? err->code : POS_E_STORE;
+		goto fail;
+	}
+	sqlite3_bind_int64(r, 1, txn_id);
+	int step = sqlite3_step(r);
+	if (step == SQLITE_ROW) {
+		char rev[STORE_PUBLIC_ID_MAX], state[32];
+		enum txn_state rs;
+		str_copy(rev, sizeof rev, (const char *)sqlite3_column_text(r, 0));
+		str_copy(state, sizeof state, (const char *)sqlite3_column_text(r, 1));
+		if (txn_state_parse(state, &rs))
+			str_copy(state, sizeof state, rs == TXN_COMPLETED ? "done" : "under way");
+		store_done(r);
+		rc = pos_err_set(err, POS_E_STATE, "transaction",
+		                 "%s (receipt %s) has reversal %s (%s): its money goes back to the "
+		                 "customer, so it cannot be claimed for a sale", t.public_id,
+		                 t.receipt, rev, state);
+		goto fail;
+	}
+	store_done(r);
+	if (step != SQLITE_DONE) {
+		rc = store_db_error(st, step, "looking for a reversal of the payment", err);
+		goto fail;
+	}
 	sqlite3_stmt *s = store_stmt(st, SQL_CLAIM_INSERT, err);
 	if (!s) {
 		rc = err ? err->code : POS_E_STORE;

@@ -205,8 +205,12 @@
 	X(SQL_CLAIM_UNCLAIMED,                                                   \
 	  "SELECT " STORE_TXN_COLS " FROM txn WHERE kind = 'c2b' AND state = "   \
 	  "'completed' AND created_at >= ?1 AND NOT EXISTS (SELECT 1 FROM "      \
-	  "c2b_claim c WHERE c.txn_id = txn.id) ORDER BY created_at DESC, id "   \
-	  "DESC LIMIT ?2")                                                       \
+	  "c2b_claim c WHERE c.txn_id = txn.id) AND NOT EXISTS (SELECT 1 FROM "  \
+	  "txn r WHERE r.kind = 'reversal' AND r.original_txn_id = txn.id AND "  \
+	  "r.state <> 'failed') ORDER BY created_at DESC, id DESC LIMIT ?2")     \
+	X(SQL_CLAIM_REVERSAL,                                                    \
+	  "SELECT public_id, state FROM txn WHERE kind = 'reversal' AND "        \
+	  "original_txn_id = ?1 AND state <> 'failed' ORDER BY id DESC LIMIT 1") \
 	X(SQL_REPORT_ROWS,                                                       \
 	  "SELECT kind, state, coalesce(operator_id, 0), count(*), "             \
 	  "coalesce(sum(amount_minor), 0) FROM txn WHERE created_at >= ?1 AND "  \

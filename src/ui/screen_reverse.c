@@ -29,12 +29,16 @@ struct reverse {
 	struct store_txn rev;
 	bool have_rev;
 	char note[200];
+	char claimed[STORE_NAME_MAX + STORE_REASON_MAX + 96]; /* who claimed it, or "" */
 	struct ui *ui;
 };
 
 static void load(struct ui *ui, struct reverse *r)
 {
 	r->have = store_txn_get(ui_store(ui), r->id, &r->orig, NULL) == POS_OK;
+	if (!r->have || r->orig.kind != TXN_KIND_C2B ||
+	    !app_c2b_claim_of(ui_app(ui), r->orig.id, r->claimed, sizeof r->claimed))
+		r->claimed[0] = '\0';
 }
 
 static enum pos_status enter(struct ui *ui, void **self, const void *arg,
@@ -139,8 +143,10 @@ static void send(struct ui *ui, struct reverse *r)
 	struct pos_err err;
 	pos_err_clear(&err);
 	ui_app_operator(ui, &me);
-	if (app_reversal_start_reason(ui_loop(ui), &me, r->orig.public_id,
-	                              r->f[F_REASON].text, on_flow, r, &r->flow, &err) != POS_OK) {
+	/* The last look showed the claim, if any: its y confirms it too. */
+	if (app_reversal_start_reason(ui_loop(ui), &me, r->orig.public_id, r->f[F_REASON].text,
+	                              r->claimed[0] != '\0', on_flow, r, &r->flow,
+	                              &err) != POS_OK) {
 		r->flow = NULL;
 		r->mode = M_FORM;
 		ui_message_err(ui, &err);
@@ -234,6 +240,12 @@ static void draw(struct ui *ui, void *self, const struct ui_rect *b)
 		snprintf(v, sizeof v, "Reason: %s", r->f[F_REASON].text);
 		ui_put(y++, x, w, A_NORMAL, v);
 		y++;
+		if (r->claimed[0]) {
+			str_fmt(v, sizeof v, "This payment was %s: reversing it takes back the money "
+			        "that paid that sale.", r->claimed);
+			y += ui_wrap(y, x, w, 3, ui_attr(ui, UI_A_WARN), v);
+			y++;
+		}
 		snprintf(v, sizeof v, "Send %s back to %s? This cannot be undone.", a,
 		         o->payer_name[0] ? o->payer_name : "the customer");
 		ui_put(y, x, w, ui_attr(ui, UI_A_WARN), v);

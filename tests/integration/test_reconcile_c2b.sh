@@ -73,6 +73,19 @@ as 1001 1111 reconcile --receipt "$P9"
 is "$RC/$(sql "select count(*) from txn where receipt = '$P9'")" "0/1" "again: already in the ledger, not recorded twice"
 as 1001 1111 reconcile --receipt UKA0000000
 is "$RC" 64 "a receipt M-Pesa does not know: exit 64"
+
+# ---- reversing a payment claimed for a sale --------------------------------------------------------
+P9TXN=$(sql "select public_id from txn where receipt = '$P9'")
+sql "insert into c2b_claim (txn_id, operator_id, claimed_at, note) select id, 1002, $(date +%s)000, 'a KES 250 sale' from txn where receipt = '$P9'"
+as 1001 1111 reverse "$P9TXN" --wait
+is "$RC" 30 "reverse a payment claimed for a sale: refused without --yes-claimed, exit 30"
+like "$ERR" "claimed by Cate Cashier \(1002\) at .* for a sale \(a KES 250 sale\)" "... naming who claimed it for which sale"
+like "$ERR" "--yes-claimed" "... and how to confirm"
+is "$(sql "select count(*) from txn where kind = 'reversal' and account_reference = '$P9TXN'")" 0 "... nothing sent"
+as 1001 1111 reverse "$P9TXN" --yes-claimed --wait
+is "$RC/$(j .state)/$(j .account_reference)" "0/completed/$P9TXN" "--yes-claimed: reversed"
+like "$(sql "select detail from audit where action = 'reversal' and subject = '$(j .txn)'")" "confirmed although claimed by Cate Cashier" \
+  "... the audit row says it was claimed"
 as 1002 2222 reconcile --receipt "$(pay 30 INV-10)"
 is "$RC" 77 "a cashier may not look receipts up: exit 77"
 

@@ -154,15 +154,70 @@ static void test_reversal_needs_reason(void **state)
 	struct pos_err err;
 	add_op(f->app, 2002, "Sam Supervisor", "supervisor", &sam);
 	assert_int_equal(app_loop_new(f->app, &l, NULL), POS_OK);
-	assert_int_equal(app_reversal_start_reason(l, &sam, "T000001Y", "  ", NULL, NULL, &fl, &err),
+	assert_int_equal(app_reversal_start_reason(l, &sam, "T000001Y", "  ", false, NULL, NULL, &fl, &err),
 	                 POS_E_EMPTY);
 	assert_string_equal(err.field, "reason");
 	char long_reason[200];
 	memset(long_reason, 'x', sizeof long_reason - 1);
 	long_reason[sizeof long_reason - 1] = '\0';
-	assert_int_equal(app_reversal_start_reason(l, &sam, "T000001Y", long_reason, NULL, NULL,
+	assert_int_equal(app_reversal_start_reason(l, &sam, "T000001Y", long_reason, false, NULL, NULL,
 	                                           &fl, &err), POS_E_INVALID);
 	assert_null(fl);
+	app_loop_free(l);
+	app_fx_close(f);
+}
+
+/* A claimed payment: the reversal names who claimed it and needs a
+ * confirmation; a payment being reversed is no longer claimable. */
+static void test_reversal_of_claimed(void **state)
+{
+	(void)state;
+	clock_set_fixed(NOW_S);
+	struct app_fx *f = app_fx_open("[till]\nid = till-1\n", true);
+	assert_non_null(f);
+	struct app *a = f->app;
+	struct app_loop *l = NULL;
+	struct app_flow *fl = NULL;
+	struct app_operator ann, sam;
+	struct pos_err err;
+	struct store_txn got;
+	add_op(a, 2001, "Ann Cashier", "cashier", &ann);
+	add_op(a, 2002, "Sam Supervisor", "supervisor", &sam);
+	int64_t claimed = pay(a, "TCE0000011", 100, "INV-1");
+	int64_t other = pay(a, "TCE0000012", 300, "INV-2");
+	char pid[STORE_PUBLIC_ID_MAX], opid[STORE_PUBLIC_ID_MAX], said[400];
+	assert_true(store_public_id_format(claimed, pid));
+	assert_true(store_public_id_format(other, opid));
+	assert_int_equal(app_c2b_claim(a, &ann, pid, "a KES 1,000 sale", &got, &err), POS_OK);
+	assert_true(app_c2b_claim_of(a, claimed, said, sizeof said));
+	assert_non_null(strstr(said, "claimed by Ann Cashier (2001) at 10:15:00 on 14 Mar"));
+	assert_non_null(strstr(said, "a KES 1,000 sale"));
+	assert_false(app_c2b_claim_of(a, other, said, sizeof said));
+	assert_int_equal(app_loop_new(a, &l, NULL), POS_OK);
+	assert_int_equal(app_reversal_start_reason(l, &sam, pid, "paid twice", false, NULL, NULL,
+	                                           &fl, &err), POS_E_CONFLICT);
+	assert_string_equal(err.field, "id");
+	assert_non_null(strstr(err.msg, "claimed by Ann Cashier (2001)"));
+	assert_null(fl);
+	/* Confirmed: the claim is no longer what stops it. */
+	enum pos_status rc = app_reversal_start_reason(l, &sam, pid, "paid twice", true, NULL, NULL,
+	                                               &fl, &err);
+	assert_true(rc == POS_OK || err.code != POS_E_CONFLICT);
+	app_flow_free(fl);
+	fl = NULL;
+	/* The unclaimed one, once a reversal of it is under way, cannot be claimed. */
+	const struct store_txn_new rev = {.kind = TXN_KIND_REVERSAL, .amount_minor = 30000,
+	                                  .account_reference = opid, .original_txn_id = other};
+	assert_int_equal(store_txn_create(app_store(a), &rev, NULL, &err), POS_OK);
+	assert_int_equal(app_c2b_claim(a, &ann, opid, NULL, &got, &err), POS_E_STATE);
+	assert_non_null(strstr(err.msg, "cannot be claimed"));
+	struct store_txn rows[8];
+	size_t n, exact;
+	assert_int_equal(app_c2b_unclaimed(a, &ann, app_c2b_day_start(clock_now_ms()), 0, rows, 8,
+	                                   &n, &exact, &err), POS_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_true(rows[i].id != other);
+	app_flow_free(fl);
 	app_loop_free(l);
 	app_fx_close(f);
 }
@@ -173,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_day_start),
 		cmocka_unit_test(test_feed_claim),
 		cmocka_unit_test(test_reversal_needs_reason),
+		cmocka_unit_test(test_reversal_of_claimed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -627,6 +627,27 @@ static void test_unique_batch_row_and_claim(void **state)
 	assert_non_null(strstr(err.msg, "TCE5KD81PA"));
 	assert_int_equal(store_c2b_unclaimed(f->st, 0, rows, 4, &n, &err), POS_OK);
 	assert_int_equal(n, 0);
+
+	/* A payment being reversed, or reversed, is neither listed nor claimed;
+	 * once its reversal failed, it is again. */
+	struct store_txn c2;
+	int64_t pay2 = make_txn(f->st, TXN_KIND_C2B, 70000, &c2);
+	const struct store_txn_fields r2 = {.receipt = "TCE5KD81PB"};
+	assert_int_equal(move(f->st, pay2, TXN_COMPLETED, &r2, &err), POS_OK);
+	const struct store_txn_new rev = {.kind = TXN_KIND_REVERSAL, .amount_minor = 70000,
+	                                  .account_reference = c2.public_id,
+	                                  .original_txn_id = pay2};
+	struct store_txn rv;
+	assert_int_equal(store_txn_create(f->st, &rev, &rv, &err), POS_OK);
+	assert_int_equal(store_c2b_unclaimed(f->st, 0, rows, 4, &n, &err), POS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_c2b_claim(f->st, pay2, maker, "sale 19", &err), POS_E_STATE);
+	assert_non_null(strstr(err.msg, rv.public_id));
+	assert_non_null(strstr(err.msg, "cannot be claimed"));
+	assert_int_equal(move(f->st, rv.id, TXN_FAILED, NULL, &err), POS_OK);
+	assert_int_equal(store_c2b_unclaimed(f->st, 0, rows, 4, &n, &err), POS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_c2b_claim(f->st, pay2, maker, "sale 19", &err), POS_OK);
 }
 
 /* ---- what the schema enforces by itself ------------------------------------------------ */
