@@ -48,6 +48,10 @@ const struct ui_keyrow *ui_keys_match(unsigned cx, const struct ui_key *k,
 
 bool ui_keys_allowed(const struct ui_keyrow *row, bool signed_in, enum role r)
 {
+	/* The menu and signing out are for someone signed in (the help screen
+	 * opened from Sign in would otherwise offer them). */
+	if (!signed_in && (row->action == UI_ACT_MENU || row->action == UI_ACT_SIGN_OUT))
+		return false;
 	if (row->role_action == UI_ANYONE)
 		return true;
 	return signed_in && role_allows(r, row->role_action);

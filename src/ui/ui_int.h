@@ -116,8 +116,8 @@ const struct ui_keyrow *ui_keys_table(size_t *n);
  * match only when typing is false. */
 const struct ui_keyrow *ui_keys_match(unsigned cx, const struct ui_key *k,
                                       bool typing);
-/* True when an operator of role r may use the row (always when !signed_in
- * and the row needs no role). */
+/* True when an operator of role r may use the row; signed out, only rows
+ * that need no role, and not the menu or signing out. */
 bool ui_keys_allowed(const struct ui_keyrow *row, bool signed_in, enum role r);
 /* "F1", "Esc", "Enter", "Tab", "PgUp", "?" into out. */
 const char *ui_keys_name(int key, char *out, size_t outsz);

@@ -51,7 +51,10 @@ static void test_roles(void **state)
 	for (size_t i = 0; i < n; i++) {
 		const struct ui_keyrow *r = &rows[i];
 		if (r->role_action == UI_ANYONE) {
-			assert_true(ui_keys_allowed(r, false, ROLE_CASHIER));
+			/* ...except the menu and signing out, for someone signed in */
+			bool signed_in_only = r->action == UI_ACT_MENU || r->action == UI_ACT_SIGN_OUT;
+			assert_int_equal(ui_keys_allowed(r, false, ROLE_CASHIER), !signed_in_only);
+			assert_true(ui_keys_allowed(r, true, ROLE_CASHIER));
 			continue;
 		}
 		assert_false(ui_keys_allowed(r, false, ROLE_ADMIN)); /* signed out */
