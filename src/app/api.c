@@ -39,7 +39,7 @@ struct job {
 	char *query;
 	char auth[ROUTES_AUTH_MAX];
 	char idem[ROUTES_IDEM_MAX];
-	bool has_idem, idem_long;
+	bool has_idem, idem_long, auth_long;
 	/* the answer */
 	int status;
 	char *reply;
@@ -868,6 +868,14 @@ static void dispatch(struct app_api *api, struct job *j)
 		return;
 	}
 	bool need_token = j->route != R_METRICS || !j->loopback;
+	if (need_token && j->auth_long) {
+		pos_err_set(&err, POS_E_AUTH, "Authorization", "the Authorization header is longer "
+		            "than %d characters", ROUTES_AUTH_MAX - 1);
+		pos_err_hint(&err, "send Authorization: Bearer TOKEN, the token as mpesa-pos token "
+		                   "add printed it");
+		fail(j, &err);
+		return;
+	}
 	if (need_token && app_api_token_check(api->app, bearer(j->auth), &op, &err) != POS_OK) {
 		if (err.code == POS_E_AUTH)
 			log_warn("api", "refused a request without a valid token (%s)", err.msg);
@@ -938,6 +946,7 @@ static void submit(struct app_api *api, enum api_route route, const struct route
 	j->loopback = rq->source_loopback;
 	str_copy(j->tail, sizeof j->tail, rq->tail);
 	str_copy(j->auth, sizeof j->auth, rq->authorization);
+	j->auth_long = rq->authorization_long;
 	str_copy(j->idem, sizeof j->idem, rq->idempotency_key);
 	j->has_idem = rq->has_idempotency_key;
 	j->idem_long = rq->idempotency_key_long;

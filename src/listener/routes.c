@@ -152,8 +152,10 @@ static int handle(struct mg_connection *c, void *cbdata)
 	rq.body = body.data ? body.data : "";
 	rq.body_len = body.len;
 	const char *auth = mg_get_header(c, "Authorization");
-	if (auth && !str_copy(rq.authorization, sizeof rq.authorization, auth))
+	if (auth && !str_copy(rq.authorization, sizeof rq.authorization, auth)) {
 		rq.authorization[0] = '\0';
+		rq.authorization_long = true;
+	}
 	const char *idem = mg_get_header(c, "Idempotency-Key");
 	if (idem) {
 		rq.has_idempotency_key = true;

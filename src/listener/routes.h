@@ -38,7 +38,8 @@ struct routes_request {
 	size_t body_len;
 	bool body_too_large;        /* more than max_body was sent */
 	bool body_json;             /* Content-Type: application/json */
-	char authorization[ROUTES_AUTH_MAX]; /* the header, "" when absent */
+	char authorization[ROUTES_AUTH_MAX]; /* the header, "" when absent or too long */
+	bool authorization_long;    /* longer than ROUTES_AUTH_MAX - 1: left out */
 	char idempotency_key[ROUTES_IDEM_MAX]; /* the Idempotency-Key header */
 	bool has_idempotency_key;   /* it was sent (perhaps empty) */
 	bool idempotency_key_long;  /* longer than ROUTES_IDEM_MAX - 1 (cut short) */

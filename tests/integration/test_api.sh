@@ -44,6 +44,9 @@ call GET /api/v1/transactions "mpos_$(head -c 32 /dev/urandom | base64 | tr '+/'
 is "$CODE/$(j .exit)" "401/77" "an unknown token: 401, exit 77"
 call GET /api/v1/transactions "not-a-token"
 is "$CODE" 401 "a malformed token: 401"
+call GET /api/v1/transactions "$(printf 'A%.0s' $(seq 600))"
+is "$CODE/$(j .error.field)" "401/Authorization" "an Authorization header too long: 401 naming it"
+like "$(j .error.message)" "longer than 511 characters" "... saying so (not 'no API token was given')"
 
 # ---- a charge ends PAID
 call POST /api/v1/charges "$SUP" '{"phone":"0708374149","amount":10,"account_reference":"API1"}'
