@@ -367,17 +367,26 @@ enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
 	return POS_OK;
 }
 
-enum pos_status app_batch_running(struct app *a, int64_t *ids, size_t cap, size_t *n,
+enum pos_status app_batch_open(struct app *a, struct store_batch *out, size_t cap,
+                               size_t *n, struct pos_err *err)
+{
+	return store_batch_list(app_store(a), STORE_BATCH_RUNNING, out, cap, n, err);
+}
+
+/* Pause a running batch in the ledger, or let it go on; audited. */
+static enum pos_status set_paused(struct app *a, const struct app_operator *op,
+                                  int64_t batch_id, bool paused, const char *seen,
                                   struct pos_err *err)
 {
-	struct store_batch b[64];
-	size_t k = 0;
-	*n = 0;
-	enum pos_status rc = store_batch_list(app_store(a), STORE_BATCH_RUNNING, b,
-	                                      cap < 64 ? cap : 64, &k, err);
-	for (size_t i = 0; rc == POS_OK && i < k; i++)
-		ids[(*n)++] = b[i].id;
-	return rc;
+	enum pos_status rc = store_batch_pause(app_store(a), batch_id, paused ? op->id : 0, err);
+	if (rc != POS_OK)
+		return rc;
+	char subject[32];
+	str_fmt(subject, sizeof subject, "batch %lld", (long long)batch_id);
+	flow_audit(a, op->id, paused ? "payout.batch.pause" : "payout.batch.continue", subject,
+	           "%s by %s%s%s", paused ? "paused" : "goes on", op->name, seen[0] ? ": " : "",
+	           seen);
+	return POS_OK;
 }
 
 /* ---- running it ------------------------------------------------------------------- */
@@ -397,7 +406,7 @@ struct app_batch {
 	struct app_flow **flow;    /* the row's flow, if one runs */
 	size_t next;               /* the next row to look at for sending */
 	uint64_t timer, watch, notify_timer;
-	bool paused, finished, stepping;
+	bool paused, cancelled, finished, stepping;
 	int64_t sent, first_send_mono, last_send_mono, dispatched_mono;
 	/* This run's own minute: the monotonic times of its last sends (a
 	 * ring of per_minute), so that no 60 s hold more than per_minute of
@@ -621,6 +630,16 @@ static void batch_step(void *user)
 			b->flow[i] = NULL;
 		}
 	}
+	/* The pause and a cancel live in the ledger: another process (the
+	 * console, payout-batch --pause or --cancel) may have set them. */
+	struct store_batch rec;
+	if (store_batch_get(app_store(a), b->id, &rec, NULL) == POS_OK) {
+		bool paused = rec.status == STORE_BATCH_RUNNING && rec.paused_at != 0;
+		if (paused != b->paused)
+			batch_changed(b);
+		b->paused = paused;
+		b->cancelled = rec.status == STORE_BATCH_CANCELLED;
+	}
 	int64_t wait = IDLE_MS;
 	while (!b->paused && b->next < b->n && in_flight(b) < IN_FLIGHT_MAX) {
 		size_t i = b->next;
@@ -636,6 +655,12 @@ static void batch_step(void *user)
 				track_row(b, i);
 			b->next++;
 			continue;
+		}
+		if (b->cancelled) {
+			/* Its canceller is failing the rows not sent: wait for it. */
+			str_copy(b->note, sizeof b->note, "the batch was cancelled: no row is sent "
+			         "any more; those sent go on resolving");
+			break;
 		}
 		int64_t mw = minute_wait(b);
 		if (mw > 0) {
@@ -775,6 +800,11 @@ enum pos_status app_batch_run(struct app_loop *l, const struct app_operator *op,
 	} else {
 		flow_audit(a, op->id, "payout.batch.resume", subject, "resumed by %s", op->name);
 		log_info("batch", "batch %lld: resuming", (long long)batch_id);
+		/* Named to run: a pause kept in the ledger ends here. */
+		if (rec.paused_at && set_paused(a, op, batch_id, false, "", err) != POS_OK) {
+			app_batch_free(b);
+			return err ? err->code : POS_E_STORE;
+		}
 	}
 	b->watch = app_loop_watch(l, on_watch, b);
 	batch_schedule(b, 0);
@@ -784,15 +814,75 @@ enum pos_status app_batch_run(struct app_loop *l, const struct app_operator *op,
 
 void app_batch_pause(struct app_batch *b, bool paused)
 {
+	struct pos_err e;
+	char seen[64];
 	if (b->paused == paused || b->finished)
 		return;
-	b->paused = paused;
-	char subject[32];
-	str_fmt(subject, sizeof subject, "batch %lld", (long long)b->id);
-	flow_audit(b->app, b->op.id, paused ? "payout.batch.pause" : "payout.batch.continue",
-	           subject, "%zu of %zu rows looked at", b->next, b->n);
+	str_fmt(seen, sizeof seen, "%zu of %zu rows looked at", b->next, b->n);
+	if (set_paused(b->app, &b->op, b->id, paused, seen, &e) != POS_OK)
+		str_copy(b->note, sizeof b->note, e.msg);
+	else
+		b->paused = paused;
 	batch_schedule(b, 0);
 	batch_changed(b);
+}
+
+enum pos_status app_batch_set_paused(struct app *a, const struct app_operator *op,
+                                     int64_t batch_id, bool paused, struct pos_err *err)
+{
+	enum pos_status rc = may_pay(a, op, err);
+	return rc != POS_OK ? rc : set_paused(a, op, batch_id, paused, "", err);
+}
+
+enum pos_status app_batch_cancel(struct app *a, const struct app_operator *op,
+                                 int64_t batch_id, int64_t *not_sent, int64_t *open,
+                                 struct pos_err *err)
+{
+	struct store_batch rec;
+	enum pos_status rc;
+	*not_sent = *open = 0;
+	if ((rc = may_pay(a, op, err)) != POS_OK ||
+	    (rc = store_batch_get(app_store(a), batch_id, &rec, err)) != POS_OK)
+		return rc;
+	/* First the batch (no run starts or sends any more), then its rows:
+	 * each row is claimed created -> failed, so a run sending at the same
+	 * moment either sent it first (it resolves) or finds it failed. */
+	if ((rc = store_batch_set_status(app_store(a), batch_id, STORE_BATCH_CANCELLED,
+	                                 err)) != POS_OK)
+		return rc;
+	struct store_txn *rows = malloc(PAGE * sizeof *rows);
+	struct pos_err why;
+	size_t n = 0;
+	int64_t after = 0;
+	if (!rows)
+		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
+	pos_err_set(&why, POS_E_STATE, "batch", "batch %lld was cancelled by %s; nothing moved",
+	            (long long)batch_id, op->name);
+	do {
+		if ((rc = store_batch_txns(app_store(a), batch_id, after, rows, PAGE, &n,
+		                           err)) != POS_OK)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			after = rows[i].batch_row;
+			if (rows[i].state == TXN_CREATED)
+				flow_fail_unsent(a, &rows[i], "local:cancelled", &why);
+			if (rows[i].state == TXN_FAILED && str_eq(rows[i].result_code,
+			                                          "local:cancelled"))
+				(*not_sent)++;
+			else if (!txn_state_is_terminal(rows[i].state))
+				(*open)++;
+		}
+	} while (n == PAGE);
+	free(rows);
+	char subject[32];
+	str_fmt(subject, sizeof subject, "batch %lld", (long long)batch_id);
+	flow_audit(a, op->id, "payout.batch.cancel", subject, "cancelled by %s (it was %s): %lld "
+	           "rows not sent failed as local:cancelled (nothing moved), %lld sent go on "
+	           "resolving", op->name, store_batch_status_name(rec.status),
+	           (long long)*not_sent, (long long)*open);
+	log_info("batch", "batch %lld cancelled by operator %lld", (long long)batch_id,
+	         (long long)op->id);
+	return rc;
 }
 
 bool app_batch_done(const struct app_batch *b)

@@ -24,7 +24,7 @@
  *
  * Never paying twice, never skipping: a row in `created` was certainly not
  * sent (a row becomes `sent` in the ledger before its request leaves), so
- * a batch found `running` after a crash or kill (app_batch_running) is run
+ * a batch found `running` after a crash or kill (app_batch_open) is run
  * again with app_batch_run: rows still `created` are sent, rows in `sent`,
  * `awaiting` or `unknown` are resolved by query, never sent again; final
  * rows are left alone.
@@ -44,6 +44,8 @@
 #include "app/loop.h"
 #include "app/signin.h"
 #include "core/csv.h"
+
+struct store_batch;
 
 enum { APP_BATCH_FILE_MAX = 4 * 1024 * 1024 };
 
@@ -98,10 +100,10 @@ enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
                                  const struct app_batch_req *rq,
                                  int64_t *batch_id, struct pos_err *err);
 
-/* Batches found `running` (a run stopped by a crash, a kill or a quit):
- * their ids, oldest first. */
-enum pos_status app_batch_running(struct app *a, int64_t *ids, size_t cap,
-                                  size_t *n, struct pos_err *err);
+/* Batches found `running` (a run stopped by a crash, a kill or a quit, or
+ * paused: see paused_at), oldest first, at most cap (64). */
+enum pos_status app_batch_open(struct app *a, struct store_batch *out, size_t cap,
+                               size_t *n, struct pos_err *err);
 
 struct app_batch;
 typedef void (*app_batch_fn)(void *user, struct app_batch *b);
@@ -125,14 +127,31 @@ struct app_batch_progress {
 };
 
 /* Run (or resume) batch batch_id as op (a supervisor): approved -> running,
- * or a batch already running picked up where it stopped. The report is
- * written to report_dir (NULL: no report) when the batch finishes. */
+ * or a batch already running picked up where it stopped; a batch paused in
+ * the ledger goes on (being named here is the operator's word; audited).
+ * The report is written to report_dir (NULL: no report) when the batch
+ * finishes. While it runs, a pause or a cancel recorded by another process
+ * is followed: no row is sent while paused or once cancelled. */
 enum pos_status app_batch_run(struct app_loop *l, const struct app_operator *op,
                               int64_t batch_id, const char *report_dir,
                               app_batch_fn fn, void *user, struct app_batch **out,
                               struct pos_err *err);
-/* Pause (no new request goes out; those in flight finish) or resume. */
+/* Pause (no new request goes out; those in flight finish) or resume. The
+ * pause is kept in the ledger (store_batch_pause) and audited: a batch
+ * paused stays paused after a quit or a crash until a run names it. */
 void app_batch_pause(struct app_batch *b, bool paused);
+/* The same for a batch by id, run here or elsewhere, as op (a supervisor).
+ * POS_E_STATE when the batch is not running. */
+enum pos_status app_batch_set_paused(struct app *a, const struct app_operator *op,
+                                     int64_t batch_id, bool paused, struct pos_err *err);
+/* Cancel batch batch_id as op (a supervisor): a draft, approved or running
+ * batch becomes cancelled; each row not sent yet fails as local:cancelled
+ * (nothing moved); rows already sent go on resolving (their flow, a run of
+ * the batch, serve or reconcile). *not_sent and *open count them. Audited
+ * (payout.batch.cancel). POS_E_STATE for a batch done or cancelled. */
+enum pos_status app_batch_cancel(struct app *a, const struct app_operator *op,
+                                 int64_t batch_id, int64_t *not_sent, int64_t *open,
+                                 struct pos_err *err);
 bool app_batch_done(const struct app_batch *b);
 void app_batch_progress(const struct app_batch *b, struct app_batch_progress *out);
 /* The report files once written ("" before). */

@@ -15,6 +15,7 @@
 #include "base/str.h"
 #include "cli/cli.h"
 #include "core/money.h"
+#include "store/store.h"
 
 static volatile sig_atomic_t g_batch_stop;
 
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 	      "                              [--again]\n"
 	      "       mpesa-pos payout-batch FILE.csv --dry-run\n"
 	      "       mpesa-pos payout-batch --resume [BATCH_ID] --operator ID [--pin-fd N]\n"
+	      "       mpesa-pos payout-batch --pause|--cancel BATCH_ID --operator ID [--pin-fd N]\n"
 	      "\n"
 	      "Pay every row of FILE.csv (phone, amount, optional name, remarks). The file is\n"
 	      "checked first: any bad row (bad phone, cents, over [limits] payout_max, a\n"
@@ -43,9 +45,12 @@ static void usage(FILE *out)
 	      "batch (the same SHA-256, not cancelled) is refused, naming that batch;\n"
 	      "--again pays it a second time (a salary file repeated month to month).\n"
 	      "A run stopped by a signal, a crash\n"
-	      "or a kill is picked up with --resume (every running batch, or BATCH_ID): rows\n"
-	      "that may have reached M-Pesa are resolved by Transaction Status, never sent\n"
-	      "again. The report (batch-ID-report.csv and .txt) goes to --report-dir (the\n"
+	      "or a kill is picked up with --resume BATCH_ID (--resume alone lists the\n"
+	      "running and paused batches): rows that may have reached M-Pesa are resolved\n"
+	      "by Transaction Status, never sent again. --pause keeps a running batch from\n"
+	      "sending (in the ledger: it stays paused until --resume names it); --cancel\n"
+	      "fails the rows not sent yet (nothing moved) and lets those sent resolve.\n"
+	      "The report (batch-ID-report.csv and .txt) goes to --report-dir (the\n"
 	      "file's folder, or the current one on --resume). Exit codes in docs/cli.md.\n",
 	      out);
 }
@@ -186,13 +191,55 @@ static int run_batch(struct cli_act *c, int64_t id, const char *report_dir,
 	return rc;
 }
 
+/* --resume without a batch: the batches left running or paused, listed;
+ * none is resumed (a batch goes on only when named). */
+static int list_open(struct cli_act *c)
+{
+	struct store_batch b[64];
+	struct pos_err err;
+	size_t n = 0;
+	if (app_batch_open(c->app, b, 64, &n, &err) != POS_OK)
+		return cli_report_error("payout-batch", &err);
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		char total[MONEY_FMT_MAX];
+		const char *st = b[i].paused_at ? "paused" : "running";
+		money_format(b[i].total_minor, CURRENCY_KES, total, sizeof total);
+		fprintf(stderr, "mpesa-pos payout-batch: batch %lld: %s, %lld rows, %s, %s\n",
+		        (long long)b[i].id, b[i].file_name, (long long)b[i].row_count, total, st);
+		cJSON *e = cJSON_CreateObject();
+		if (!e)
+			continue;
+		cJSON_AddNumberToObject(e, "batch", (double)b[i].id);
+		cJSON_AddStringToObject(e, "file", b[i].file_name);
+		cJSON_AddNumberToObject(e, "rows", (double)b[i].row_count);
+		cJSON_AddNumberToObject(e, "total", (double)(b[i].total_minor / MONEY_SCALE));
+		cJSON_AddStringToObject(e, "status", st);
+		cJSON_AddItemToArray(arr, e);
+	}
+	if (n)
+		fprintf(stderr, "mpesa-pos payout-batch: name the one to go on with: mpesa-pos "
+		        "payout-batch --resume BATCH_ID\n");
+	else
+		fprintf(stderr, "mpesa-pos payout-batch: no batch is running or paused: nothing "
+		        "to resume\n");
+	if (o) {
+		cJSON_AddBoolToObject(o, "ok", true);
+		cJSON_AddItemToObject(o, "batches", arr);
+	} else {
+		cJSON_Delete(arr);
+	}
+	print_json(o);
+	return CLI_OK;
+}
+
 int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_act c;
 	struct app_batch_req rq = {0};
 	const char *file = NULL, *report_dir = NULL;
 	bool dry = false, resume = false;
-	long long resume_id = 0;
+	long long resume_id = 0, pause_id = 0, cancel_id = 0;
 	cli_act_init(&c, g, "payout-batch");
 	for (int i = 1; i < argc; i++) {
 		int taken = cli_act_option(&c, argc, argv, &i);
@@ -220,6 +267,16 @@ int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv)
 				resume_id = (long long)id;
 				i++;
 			}
+		} else if ((strcmp(argv[i], "--pause") == 0 || strcmp(argv[i], "--cancel") == 0) &&
+		           v) {
+			int64_t id;
+			if (parse_i64_str(v, 1, INT64_MAX, &id) != POS_OK) {
+				fprintf(stderr, "mpesa-pos payout-batch: %s \"%s\" is not a batch "
+				        "number\n", argv[i], v);
+				return CLI_USAGE;
+			}
+			*(argv[i][2] == 'p' ? &pause_id : &cancel_id) = (long long)id;
+			i++;
 		} else if (strcmp(argv[i], "--command") == 0 && v) {
 			rq.command = argv[++i];
 		} else if (strcmp(argv[i], "--remarks") == 0 && v) {
@@ -234,9 +291,9 @@ int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (!file == !resume) {
-		fprintf(stderr, "mpesa-pos payout-batch: give either FILE.csv or --resume; run "
-		        "mpesa-pos payout-batch --help\n");
+	if ((file != NULL) + resume + (pause_id != 0) + (cancel_id != 0) != 1) {
+		fprintf(stderr, "mpesa-pos payout-batch: give one of FILE.csv, --resume, --pause "
+		        "or --cancel; run mpesa-pos payout-batch --help\n");
 		return CLI_USAGE;
 	}
 	int rc = cli_act_open(&c, !dry);
@@ -292,21 +349,27 @@ int cli_cmd_payout_batch(const struct cli_globals *g, int argc, char **argv)
 		rc = run_batch(&c, id, dir, c.timeout_s);
 	} else if (resume_id) {
 		rc = run_batch(&c, resume_id, dir, c.timeout_s);
+	} else if (pause_id) {
+		rc = app_batch_set_paused(c.app, &c.op, pause_id, true, &err) != POS_OK
+		             ? cli_report_error("payout-batch", &err) : CLI_OK;
+		if (rc == CLI_OK) {
+			fprintf(stderr, "mpesa-pos payout-batch: batch %lld paused: no row is sent "
+			        "until mpesa-pos payout-batch --resume %lld\n", pause_id, pause_id);
+			printf("{\"ok\":true,\"batch\":%lld,\"status\":\"paused\"}\n", pause_id);
+		}
+	} else if (cancel_id) {
+		int64_t not_sent, open;
+		rc = app_batch_cancel(c.app, &c.op, cancel_id, &not_sent, &open, &err) != POS_OK
+		             ? cli_report_error("payout-batch", &err) : CLI_OK;
+		if (rc == CLI_OK) {
+			fprintf(stderr, "mpesa-pos payout-batch: batch %lld cancelled: %lld rows not "
+			        "sent failed (nothing moved); %lld sent go on resolving\n", cancel_id,
+			        (long long)not_sent, (long long)open);
+			printf("{\"ok\":true,\"batch\":%lld,\"status\":\"cancelled\",\"not_sent\":"
+			       "%lld,\"open\":%lld}\n", cancel_id, (long long)not_sent, (long long)open);
+		}
 	} else {
-		int64_t ids[64];
-		size_t n = 0;
-		if (app_batch_running(c.app, ids, 64, &n, &err) != POS_OK) {
-			rc = cli_report_error("payout-batch", &err);
-		} else if (n == 0) {
-			fprintf(stderr, "mpesa-pos payout-batch: no batch is running: nothing to resume\n");
-			puts("{\"ok\":true,\"resumed\":0}");
-			rc = CLI_OK;
-		}
-		for (size_t i = 0; i < n && !g_batch_stop; i++) {
-			int one = run_batch(&c, ids[i], dir, c.timeout_s);
-			if (one != CLI_OK && (rc == CLI_OK || rc == 0))
-				rc = one;
-		}
+		rc = list_open(&c);
 	}
 	cli_act_close(&c);
 	return rc;

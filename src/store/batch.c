@@ -169,3 +169,29 @@ enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
 		return pos_err_set(err, POS_E_NOT_FOUND, "file", "no batch was recorded from this file");
 	return store_batch_get(st, id, out, err);
 }
+
+enum pos_status store_batch_pause(struct store *st, int64_t id, int64_t operator_id,
+                                  struct pos_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_batch b;
+	enum pos_status rc;
+	if ((rc = prep(st, "UPDATE batch SET paused_at = CASE WHEN ?2 > 0 THEN ?3 END, "
+	               "paused_by = nullif(?2, 0), updated_at = ?3 WHERE id = ?1 AND "
+	               "status = 'running'", &s, "pausing the batch", err)) != POS_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, operator_id);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	int src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE)
+		return store_db_error(st, src, "pausing the batch", err);
+	if (sqlite3_changes(st->db) == 1)
+		return POS_OK;
+	if ((rc = store_batch_get(st, id, &b, err)) != POS_OK)
+		return rc;
+	return pos_err_set(err, POS_E_STATE, "batch", "batch %lld is %s: only a running batch "
+	                   "can be paused or go on", (long long)id,
+	                   store_batch_status_name(b.status));
+}

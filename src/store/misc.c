@@ -357,6 +357,8 @@ enum pos_status store_batch_get(struct store *st, int64_t id, struct store_batch
 		out->approved_by = store_col_i64(s, 7);
 		out->created_at = store_col_i64(s, 8);
 		out->updated_at = store_col_i64(s, 9);
+		out->paused_at = store_col_i64(s, 10);
+		out->paused_by = store_col_i64(s, 11);
 	} else if (rc == SQLITE_DONE) {
 		prc = pos_err_set(err, POS_E_NOT_FOUND, "batch", "batch %lld does not exist",
 		                  (long long)id);
@@ -374,7 +376,8 @@ static bool batch_move_allowed(enum store_batch_status from, enum store_batch_st
 	case STORE_BATCH_RUNNING: return from == STORE_BATCH_APPROVED;
 	case STORE_BATCH_DONE: return from == STORE_BATCH_RUNNING;
 	case STORE_BATCH_CANCELLED:
-		return from == STORE_BATCH_DRAFT || from == STORE_BATCH_APPROVED;
+		return from == STORE_BATCH_DRAFT || from == STORE_BATCH_APPROVED ||
+		       from == STORE_BATCH_RUNNING;
 	default: return false;
 	}
 }

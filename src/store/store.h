@@ -795,6 +795,7 @@ struct store_batch {
 	int64_t row_count, total_minor;
 	int64_t created_by, approved_by;
 	int64_t created_at, updated_at;
+	int64_t paused_at, paused_by; /* a running batch paused: when, by whom (0: not) */
 };
 /* A new batch in status draft. */
 enum pos_status store_batch_create(struct store *st, const char *file_name,
@@ -806,7 +807,7 @@ enum pos_status store_batch_get(struct store *st, int64_t id,
 /* draft -> approved by another operator than its creator (POS_E_DENIED). */
 enum pos_status store_batch_approve(struct store *st, int64_t id,
                                     int64_t approver, struct pos_err *err);
-/* approved -> running -> done; draft/approved -> cancelled. */
+/* approved -> running -> done; draft/approved/running -> cancelled. */
 enum pos_status store_batch_set_status(struct store *st, int64_t id,
                                        enum store_batch_status to,
                                        struct pos_err *err);
@@ -835,6 +836,12 @@ enum pos_status store_batch_txns(struct store *st, int64_t batch_id, int64_t aft
  * twice. POS_E_NOT_FOUND when there is none. */
 enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
                                       struct store_batch *out, struct pos_err *err);
+/* Pause a running batch (operator_id > 0: paused by them, now) or let it
+ * go on (operator_id 0): kept in the ledger, so that a batch paused stays
+ * paused across processes and restarts. POS_E_STATE when the batch is not
+ * running, POS_E_NOT_FOUND when there is no such batch. */
+enum pos_status store_batch_pause(struct store *st, int64_t id, int64_t operator_id,
+                                  struct pos_err *err);
 /* Batches in status `status`, oldest first, at most cap (at most 64). */
 enum pos_status store_batch_list(struct store *st, enum store_batch_status status,
                                  struct store_batch *out, size_t cap, size_t *n,

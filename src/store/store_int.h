@@ -194,8 +194,8 @@
 	  "'draft', ?3, ?4, ?5, ?6, ?6)")                                        \
 	X(SQL_BATCH_GET,                                                         \
 	  "SELECT id, file_name, file_sha256, status, row_count, total_minor, "  \
-	  "created_by, approved_by, created_at, updated_at FROM batch "          \
-	  "WHERE id = ?1")                                                       \
+	  "created_by, approved_by, created_at, updated_at, paused_at, "         \
+	  "paused_by FROM batch WHERE id = ?1")                                  \
 	X(SQL_BATCH_SET,                                                         \
 	  "UPDATE batch SET status = ?2, approved_by = coalesce(?3, "            \
 	  "approved_by), updated_at = ?4 WHERE id = ?1")                         \

@@ -31,7 +31,7 @@ struct bulk {
 	struct ui_field c[UI_SIGN_FIELDS];
 	int cfocus;
 	bool need_approver;
-	int64_t running[4];       /* batches left running */
+	struct store_batch running[4]; /* batches left running or paused */
 	size_t n_running;
 	struct app_batch *batch;
 	char problem[POS_ERR_MSG_MAX + POS_ERR_HINT_MAX];
@@ -80,7 +80,7 @@ static void reset(struct ui *ui, struct bulk *b)
 	b->path = (struct ui_field){.label = "CSV file", .max_chars = UI_FIELD_MAX};
 	find_files(ui, b);
 	struct pos_err e;
-	if (app_batch_running(ui_app(ui), b->running, 4, &b->n_running, &e) != POS_OK)
+	if (app_batch_open(ui_app(ui), b->running, 4, &b->n_running, &e) != POS_OK)
 		b->n_running = 0;
 }
 
@@ -219,7 +219,7 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 			return UI_HANDLED | UI_REDRAW;
 		case UI_ACT_PAUSE:
 			if (b->n_running)
-				start(ui, b, b->running[0]);
+				start(ui, b, b->running[0].id);
 			return UI_HANDLED | UI_REDRAW;
 		default:
 			b->path.err[0] = '\0';
@@ -309,10 +309,13 @@ static void draw_pick(struct ui *ui, struct bulk *b, const struct ui_rect *r)
 	for (int i = 0; i < b->n_files && y + 6 + i < r->y + r->h - 3; i++)
 		ui_putf(y + 6 + i, x + 2, w - 2, i == b->pick ? ui_attr(ui, UI_A_SELECTED) : A_NORMAL,
 		        "%s %s", i == b->pick ? ui_glyphs(ui)->sel : " ", b->files[i]);
-	if (b->n_running)
+	if (b->n_running && b->running[0].paused_at)
+		ui_putf(r->y + r->h - 2, x, w, ui_attr(ui, UI_A_WARN),
+		        "Batch %lld is paused: F5 goes on with it.", (long long)b->running[0].id);
+	else if (b->n_running)
 		ui_putf(r->y + r->h - 2, x, w, ui_attr(ui, UI_A_WARN),
 		        "Batch %lld was left running (a crash or a quit): F5 goes on with it.",
-		        (long long)b->running[0]);
+		        (long long)b->running[0].id);
 }
 
 static void draw_preview(struct ui *ui, struct bulk *b, const struct ui_rect *r)

@@ -34,7 +34,7 @@ is "$(sql "select status from batch where id=$BATCH")" running "the batch is lef
 is "$(sql "select count(*) from txn where batch_id=$BATCH")" "$N" "every row was recorded before the kill"
 
 sim_reset_faults
-as 1001 1111 payout-batch --resume --report-dir "$T" --timeout 150
+as 1001 1111 payout-batch --resume "$BATCH" --report-dir "$T" --timeout 150
 open=$(j .unresolved)
 is "$(j .batch)/$(j .status)/$((RC == 0 ? 0 : RC == 21 && open > 0 ? 0 : RC))" "$BATCH/done/0" \
   "--resume finishes the batch (exit 0, or 21 with rows listed as unresolved)"

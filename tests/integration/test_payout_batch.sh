@@ -66,9 +66,20 @@ is "$(sql "select count(*) from txn where batch_id=$BATCH and state='created'")"
 
 sed 's/^b2c_per_minute = 3$/b2c_per_minute = 1000/' "$CONF" >"$T/fast.conf"; chmod 600 "$T/fast.conf"
 CONF0=$CONF; CONF=$T/fast.conf
+as 1002 2222 payout-batch --pause "$BATCH"
+is "$RC" 77 "a cashier cannot pause a batch"
+as 1001 1111 payout-batch --pause "$BATCH"
+is "$RC/$(j .status)" "0/paused" "--pause: the batch is paused"
+is "$(sql "select status, paused_by from batch where id=$BATCH")" "running|1001" "... in the ledger, with who paused it"
 as 1001 1111 payout-batch --resume --report-dir "$T" --timeout 60
+is "$RC/$(j '.batches | map("\(.batch):\(.status)") | join(",")')" "0/$BATCH:paused" \
+  "--resume alone lists the batches running or paused"
+is "$(b2c_count)/$(sql "select count(*) from txn where batch_id=$BATCH and state='created'")" "3/5" "... and resumes none"
+as 1001 1111 payout-batch --resume "$BATCH" --report-dir "$T" --timeout 60
 CONF=$CONF0
-is "$RC/$(j .status)/$(j .paid)/$(j .batch)" "0/done/8/$BATCH" "--resume (every running batch) finishes it: 8 paid, exit 0"
+is "$RC/$(j .status)/$(j .paid)/$(j .batch)" "0/done/8/$BATCH" "--resume BATCH_ID goes on with the paused batch: 8 paid, exit 0"
+is "$(sql "select count(*) from audit where action in ('payout.batch.pause','payout.batch.continue') and subject='batch $BATCH'")/$(sql "select coalesce(paused_at, 'none') from batch where id=$BATCH")" \
+  "2/none" "... the pause and its end audited, the pause cleared"
 is "$(sql "select status from batch where id=$BATCH")" done "... the batch is done in the ledger"
 is "$(sql "select count(*) from txn where batch_id=$BATCH and state='completed' and receipt is not null")" 8 \
   "... each row a completed payout with its receipt"
@@ -131,4 +142,19 @@ is "$RC/$(j .not_sent)" "20/1" "b2c_per_minute = 3 used by the batches before: t
 like "$ERR" 'waiting for \[limits\] b2c_per_minute: the next payout in [0-9]+ s \(the batch goes on by itself\)' \
   "... the progress says it is waiting and goes on by itself"
 is "$(grep -c 'nothing was sent' <<<"$ERR")" 0 "... not that nothing was sent"
+B4=$(j .batch)
+
+# ---- cancel: the rows not sent fail (nothing moved); a cashier cannot; a done batch cannot be --------
+as 1002 2222 payout-batch --cancel "$B4"
+is "$RC/$(sql "select status from batch where id=$B4")" "77/running" "a cashier cannot cancel a batch"
+as 1001 1111 payout-batch --cancel "$B4"
+is "$RC/$(j .status)/$(j .not_sent)/$(j .open)" "0/cancelled/1/0" "--cancel: the row not sent is cancelled"
+is "$(sql "select status from batch where id=$B4")/$(sql "select state || ' ' || result_code from txn where batch_id=$B4")" \
+  "cancelled/failed local:cancelled" "... the batch cancelled, its row failed as local:cancelled"
+is "$(b2c_count)/$(sql "select count(*) from audit where action='payout.batch.cancel' and subject='batch $B4'")" "12/1" \
+  "... nothing sent, and audited"
+as 1001 1111 payout-batch --resume "$B4"
+is "$RC/$(j .error.field)/$(b2c_count)" "64/batch/12" "a cancelled batch cannot be resumed"
+as 1001 1111 payout-batch --cancel "$BATCH"
+is "$RC/$(sql "select status from batch where id=$BATCH")" "64/done" "a batch that is done cannot be cancelled"
 t_done

@@ -1,7 +1,8 @@
 /* tests/unit/test_store_batch.c: store/batch.c — a batch and its rows
  * recorded in one database transaction (all or nothing), read back in row
  * order, kept off reconciliation's due list, confirmed by its creator or
- * approved by another, and listed by status. */
+ * approved by another, listed by status, found again by the file's SHA-256,
+ * paused in the ledger and cancelled while running. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -165,6 +166,44 @@ static void test_confirm_approve_list(void **state)
 	assert_int_equal(list[0].id, a);
 }
 
+/* The same file found again unless its batch was cancelled; a running
+ * batch paused and let go on in the ledger, then cancelled. */
+static void test_find_pause_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn_new in[2];
+	char ids[2][40];
+	struct store_batch b;
+	struct pos_err err;
+	int64_t a = 0, c = 0;
+	rows_of(in, ids, 2);
+	assert_int_equal(store_batch_find_file(f->st, "abc", &b, &err), POS_E_NOT_FOUND);
+	assert_int_equal(store_batch_create_rows(f->st, "a.csv", "abc", 1, in, 1, &a, &err), POS_OK);
+	assert_int_equal(store_batch_create_rows(f->st, "a.csv", "abc", 1, in + 1, 1, &c, &err),
+	                 POS_OK);
+	assert_int_equal(store_batch_find_file(f->st, "abc", &b, &err), POS_OK);
+	assert_int_equal(b.id, c);
+	assert_int_equal(store_batch_set_status(f->st, c, STORE_BATCH_CANCELLED, &err), POS_OK);
+	assert_int_equal(store_batch_find_file(f->st, "abc", &b, &err), POS_OK);
+	assert_int_equal(b.id, a);
+	/* Only a running batch pauses. */
+	assert_int_equal(store_batch_pause(f->st, a, 2, &err), POS_E_STATE);
+	assert_int_equal(store_batch_confirm(f->st, a, &err), POS_OK);
+	assert_int_equal(store_batch_set_status(f->st, a, STORE_BATCH_RUNNING, &err), POS_OK);
+	assert_int_equal(store_batch_pause(f->st, a, 2, &err), POS_OK);
+	assert_int_equal(store_batch_get(f->st, a, &b, &err), POS_OK);
+	assert_int_equal(b.status, STORE_BATCH_RUNNING);
+	assert_int_equal(b.paused_by, 2);
+	assert_int_equal(b.paused_at, (int64_t)T0 * 1000);
+	assert_int_equal(store_batch_pause(f->st, a, 0, &err), POS_OK);
+	assert_int_equal(store_batch_get(f->st, a, &b, &err), POS_OK);
+	assert_int_equal(b.paused_at, 0);
+	assert_int_equal(b.paused_by, 0);
+	assert_int_equal(store_batch_pause(f->st, 99, 2, &err), POS_E_NOT_FOUND);
+	assert_int_equal(store_batch_set_status(f->st, a, STORE_BATCH_CANCELLED, &err), POS_OK);
+	assert_int_equal(store_batch_find_file(f->st, "abc", &b, &err), POS_E_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +211,7 @@ int main(void)
 		T(test_recorded_whole),
 		T(test_all_or_nothing),
 		T(test_confirm_approve_list),
+		T(test_find_pause_cancel),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
