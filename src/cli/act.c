@@ -127,11 +127,7 @@ bool cli_act_args(struct cli_act *c, int argc, char **argv, int first,
 		} else if (positional && argv[i][0] != '-' && !*positional) {
 			*positional = argv[i];
 		} else {
-			/* "c2b register" is explained by `mpesa-pos c2b --help` */
-			int help = (int)strcspn(c->cmd, " ");
-			fprintf(stderr, "mpesa-pos %s: unknown argument \"%s\"; run mpesa-pos %.*s --help\n",
-			        c->cmd, argv[i], help, c->cmd);
-			*rc = CLI_USAGE;
+			*rc = cli_bad_arg(c->cmd, "unknown argument", argv[i]);
 			return false;
 		}
 	}

@@ -54,6 +54,13 @@ int cli_load_config(const char *path, struct config **out);
  * commands). CLI_OK or CLI_CONFIG. */
 int cli_open_log(const struct config *cfg, bool to_stderr);
 bool cli_is_help(const char *arg);
+/* "mpesa-pos CMD: WHAT "ARG"; run mpesa-pos CMD --help" on stderr (for
+ * "c2b register", the help of c2b); returns CLI_USAGE. arg may be NULL. */
+int cli_bad_arg(const char *cmd, const char *what, const char *arg);
+/* Is arg one of the shared options only a money command takes (--wait,
+ * --approver, --approver-pin-fd, --timeout)? The read-only commands refuse
+ * them. */
+bool cli_money_only_option(const char *arg);
 /* "mpesa-pos CMD: field: what happened; what to do" on stderr. */
 void cli_print_err(const char *cmd, const struct pos_err *err);
 

@@ -49,13 +49,6 @@ struct hopts {
 	enum format fmt;
 };
 
-static int bad_arg(const char *what, const char *v)
-{
-	fprintf(stderr, "mpesa-pos history: %s \"%s\"; run mpesa-pos history --help\n", what,
-	        v ? v : "");
-	return CLI_USAGE;
-}
-
 static bool day(const char *v, bool end, int64_t *ms)
 {
 	time_t t;
@@ -75,33 +68,33 @@ static int take(struct hopts *o, int argc, char **argv, int *i)
 	}
 	if (strcmp(a, "--since") == 0) {
 		if (!day(v, false, &o->f.from_ms))
-			return -bad_arg("--since needs a day like 2025-03-14, not", v);
+			return -cli_bad_arg("history", "--since needs a day like 2025-03-14, not", v);
 	} else if (strcmp(a, "--until") == 0) {
 		if (!day(v, true, &o->f.to_ms))
-			return -bad_arg("--until needs a day like 2025-03-14, not", v);
+			return -cli_bad_arg("history", "--until needs a day like 2025-03-14, not", v);
 	} else if (strcmp(a, "--kind") == 0) {
 		if (!v || !txn_kind_parse(v, &o->f.kind))
-			return -bad_arg("--kind is one of stk, b2c, c2b, reversal, cash, status, "
-			                "balance, not", v);
+			return -cli_bad_arg("history", "--kind is one of stk, b2c, c2b, reversal, cash, "
+			                    "status, balance, not", v);
 		o->f.has_kind = true;
 	} else if (strcmp(a, "--state") == 0) {
 		if (!v || !txn_state_parse(v, &o->f.state))
-			return -bad_arg("--state is a state such as completed or failed, not", v);
+			return -cli_bad_arg("history", "--state is a state such as completed or failed, not", v);
 		o->f.has_state = true;
 	} else if (strcmp(a, "--phone") == 0) {
 		struct phone ph;
 		struct pos_err err;
 		if (!v || phone_normalize(v, PHONE_DEFAULT_COUNTRY, &ph, &err) != POS_OK)
-			return -bad_arg("--phone needs a mobile number, not", v);
+			return -cli_bad_arg("history", "--phone needs a mobile number, not", v);
 		str_copy(o->msisdn, sizeof o->msisdn, ph.msisdn);
 		o->f.msisdn = o->msisdn;
 	} else if (strcmp(a, "--by") == 0) {
 		if (!v || parse_i64_str(v, 1, INT64_MAX, &o->by) != POS_OK)
-			return -bad_arg("--by needs an operator id, not", v);
+			return -cli_bad_arg("history", "--by needs an operator id, not", v);
 	} else if (strcmp(a, "--limit") == 0) {
 		int64_t n;
 		if (!v || parse_i64_str(v, 1, INT64_MAX, &n) != POS_OK)
-			return -bad_arg("--limit needs a number of transactions, not", v);
+			return -cli_bad_arg("history", "--limit needs a number of transactions, not", v);
 		o->limit = (long long)n;
 	} else {
 		return 0;
@@ -242,9 +235,8 @@ int cli_cmd_history(const struct cli_globals *g, int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		}
-		if (strcmp(a, "--wait") == 0 || strcmp(a, "--approver") == 0 ||
-		    strcmp(a, "--approver-pin-fd") == 0 || strcmp(a, "--timeout") == 0)
-			return bad_arg("does not take", a);
+		if (cli_money_only_option(a))
+			return cli_bad_arg("history", "does not take", a);
 		int taken = take(&o, argc, argv, &i);
 		if (taken < 0)
 			return -taken;
@@ -253,10 +245,10 @@ int cli_cmd_history(const struct cli_globals *g, int argc, char **argv)
 		if (taken < 0)
 			return CLI_USAGE;
 		if (!taken)
-			return bad_arg("unknown argument", a);
+			return cli_bad_arg("history", "unknown argument", a);
 	}
 	if (o.f.from_ms && o.f.to_ms && o.f.to_ms <= o.f.from_ms)
-		return bad_arg("--until is before --since", argv[0]);
+		return cli_bad_arg("history", "--until is before --since", argv[0]);
 	int rc = cli_act_open(&c, false);
 	if (rc == CLI_OK)
 		rc = cli_act_signin(&c);

@@ -35,13 +35,6 @@ static void usage(FILE *out)
 
 enum format { F_TEXT, F_JSON, F_CSV };
 
-static int bad_arg(const char *what, const char *v)
-{
-	fprintf(stderr, "mpesa-pos report: %s \"%s\"; run mpesa-pos report --help\n", what,
-	        v ? v : "");
-	return CLI_USAGE;
-}
-
 int cli_cmd_report(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_act c;
@@ -55,9 +48,8 @@ int cli_cmd_report(const struct cli_globals *g, int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		}
-		if (strcmp(a, "--wait") == 0 || strcmp(a, "--approver") == 0 ||
-		    strcmp(a, "--approver-pin-fd") == 0 || strcmp(a, "--timeout") == 0)
-			return bad_arg("does not take", a);
+		if (cli_money_only_option(a))
+			return cli_bad_arg("report", "does not take", a);
 		int taken = cli_act_option(&c, argc, argv, &i);
 		if (taken < 0)
 			return CLI_USAGE;
@@ -68,17 +60,17 @@ int cli_cmd_report(const struct cli_globals *g, int argc, char **argv)
 		} else if (strcmp(a, "--date") == 0) {
 			time_t t;
 			if (!v || strlen(v) != 10 || !clock_parse_date_eat(v, &t))
-				return bad_arg("--date needs a day like 2025-03-14, not", v);
+				return cli_bad_arg("report", "--date needs a day like 2025-03-14, not", v);
 			date = v;
 			i++;
 		} else if (strcmp(a, "--till") == 0) {
 			if (!v || !v[0] || strlen(v) >= STORE_TILL_MAX)
-				return bad_arg("--till needs a till id, not", v);
+				return cli_bad_arg("report", "--till needs a till id, not", v);
 			till = v;
 			i++;
 		} else if (strcmp(a, "--out") == 0) {
 			if (!v || !v[0])
-				return bad_arg("--out needs a folder, not", v);
+				return cli_bad_arg("report", "--out needs a folder, not", v);
 			outdir = v;
 			i++;
 		} else if (strcmp(a, "--json") == 0) {
@@ -86,7 +78,7 @@ int cli_cmd_report(const struct cli_globals *g, int argc, char **argv)
 		} else if (strcmp(a, "--csv") == 0) {
 			fmt = F_CSV;
 		} else {
-			return bad_arg("unknown argument", a);
+			return cli_bad_arg("report", "unknown argument", a);
 		}
 	}
 	if (!day_end) {

@@ -44,6 +44,21 @@ bool cli_is_help(const char *arg)
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
+int cli_bad_arg(const char *cmd, const char *what, const char *arg)
+{
+	/* "c2b register" is explained by `mpesa-pos c2b --help` */
+	int help = (int)strcspn(cmd, " ");
+	fprintf(stderr, "mpesa-pos %s: %s \"%s\"; run mpesa-pos %.*s --help\n", cmd, what,
+	        arg ? arg : "", help, cmd);
+	return CLI_USAGE;
+}
+
+bool cli_money_only_option(const char *arg)
+{
+	return strcmp(arg, "--wait") == 0 || strcmp(arg, "--approver") == 0 ||
+	       strcmp(arg, "--approver-pin-fd") == 0 || strcmp(arg, "--timeout") == 0;
+}
+
 void cli_print_err(const char *cmd, const struct pos_err *err)
 {
 	char msg[POS_ERR_FIELD_MAX + POS_ERR_MSG_MAX + POS_ERR_HINT_MAX + 8];
