@@ -867,7 +867,8 @@ static void dispatch(struct app_api *api, struct job *j)
 		complete(j, 503, print(app_err_json(&err, 70)), NULL);
 		return;
 	}
-	bool need_token = j->route != R_METRICS || !j->loopback;
+	bool need_token = j->route != R_METRICS || !j->loopback ||
+	                  !app_config(api->app)->api.metrics_open;
 	if (need_token && j->auth_long) {
 		pos_err_set(&err, POS_E_AUTH, "Authorization", "the Authorization header is longer "
 		            "than %d characters", ROUTES_AUTH_MAX - 1);

@@ -7,7 +7,8 @@
  *   POST /api/v1/payouts          a B2C payout (never above [limits]
  *                                 approval_above: no second person can sign)
  *   GET  /api/v1/transactions     newest first, ?since=&until=&limit=&cursor=
- *   GET  /metrics                 Prometheus text (no token from loopback)
+ *   GET  /metrics                 Prometheus text (a token; none from loopback
+ *                                 with [api] metrics_open = true)
  *
  * A POST may carry "Idempotency-Key: KEY" (kept per operator with the
  * transaction it made, store/store.h): the same request again answers its

@@ -106,8 +106,10 @@ call GET "/api/v1/transactions?since=$(TZ=Africa/Nairobi date +%F)" "$CASH"
 is "$(j '.transactions | length')" 0 "a cashier sees only their own transactions"
 
 # ---- /metrics
-M1=$(curl -s "$API/metrics")
-like "$M1" 'mpesa_pos_transactions\{kind="stk",state="completed"\} [1-9]' "/metrics from loopback without a token: PAID charges counted"
+call GET /metrics
+is "$CODE/$(j .error.field)" "401/token" "/metrics needs a token, from loopback too ([api] metrics_open is false)"
+M1=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
+like "$M1" 'mpesa_pos_transactions\{kind="stk",state="completed"\} [1-9]' "/metrics with a token: PAID charges counted"
 like "$M1" 'mpesa_pos_daraja_request_duration_seconds_count\{api="stk_push"\} [1-9]' "... Daraja latency measured"
 like "$M1" 'mpesa_pos_breaker_state\{state="closed"\} 1' "... the breaker state"
 like "$M1" 'mpesa_pos_outbox_pending\{backend="jsonl"\}' "... the outbox lag"
@@ -116,7 +118,7 @@ curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data '{}' "ht
 call POST /api/v1/charges "$SUP" '{"phone":"0708200014","amount":7}'
 T2=$(j .txn)
 for _ in $(seq 1 100); do call GET "/api/v1/charges/$T2" "$SUP"; [[ $(j .state) == completed ]] && break; sleep 0.1; done
-M2=$(curl -s "$API/metrics")
+M2=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
 is "$(grep -o '^mpesa_pos_callbacks_rejected [0-9]*' <<<"$M2" | cut -d' ' -f2)" "$((REJ1 + 1))" "a rejected callback moves the counter"
 C1=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$M1" | cut -d' ' -f2)
 C2=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$M2" | cut -d' ' -f2)
@@ -207,8 +209,15 @@ for _ in $(seq 1 100); do [[ $(grep -c 'configuration is refused' "$T/pos.log") 
 grep 'configuration is refused' "$T/pos.log" | tail -1 | grep -qi 'cert' &&
   ok "SIGHUP: a bad certificate is refused, naming it" || not_ok "SIGHUP: a bad certificate is refused, naming it" "$(tail -3 "$T/pos.log")"
 cp "$T/good.conf" "$CONF"
-M3=$(curl -s "$API/metrics")
+M3=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
 like "$M3" 'mpesa_pos_config_reloads_total\{result="refused"\} 2' "/metrics counts the refused reloads"
+# [api] metrics_open: a Prometheus on this host scrapes without a token
+sed -i 's/^\[api\]$/[api]\nmetrics_open = true/' "$CONF"
+kill -HUP "$SERVE_PID"
+for _ in $(seq 1 100); do [[ $(grep -c 'configuration reloaded' "$T/pos.log") -ge 4 ]] && break; sleep 0.05; done
+CODE=$(curl -s -o "$T/api.out" -w '%{http_code}' "$API/metrics")
+is "$CODE" 200 "[api] metrics_open = true: /metrics from loopback without a token"
+cp "$T/good.conf" "$CONF"
 grep -qF "$SUP" "$T/pos.log" "$T/serve.out" && not_ok "no token in the log" || ok "no token in the log"
 
 # ---- a payout in flight when serve stops: M-Pesa took it, so the answer
