@@ -374,6 +374,11 @@ static unsigned context(const void *self)
 		[M_FORM] = UI_CX_FORM, [M_CONFIRM] = UI_CX_CONFIRM, [M_CASH] = UI_CX_CASH,
 		[M_LIVE] = UI_CX_LIVE, [M_DONE] = UI_CX_DONE,
 	};
+	/* Try again only after an unpaid end (a paid or open charge must not
+	 * be sent again; retry() refuses them too). */
+	if (c->mode == M_DONE && !c->cash && c->have_txn && c->txn.state != TXN_COMPLETED &&
+	    txn_state_is_terminal(c->txn.state))
+		return UI_CX_DONE | UI_CX_RETRYABLE;
 	return cx[c->mode];
 }
 

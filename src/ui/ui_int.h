@@ -72,10 +72,12 @@ enum {
 	                               * a reversal */
 	UI_CX_REVERSIBLE = 1u << 26,  /* added to UI_CX_DETAIL when the payment
 	                               * shown can be reversed (STK or C2B) */
-	/* Bits 27-30 are free: a screen that needs another context takes the
+	UI_CX_RETRYABLE = 1u << 27,   /* added to UI_CX_DONE when the charge
+	                               * ended unpaid and can be sent again */
+	/* Bits 28-30 are free: a screen that needs another context takes the
 	 * next one and moves UI_CX_ALL. */
 };
-#define UI_CX_ALL ((1u << 27) - 1u)
+#define UI_CX_ALL ((1u << 28) - 1u)
 #define UI_CX_IN (UI_CX_ALL & ~UI_CX_SIGNIN)
 #define UI_CX_CHARGE_ANY \
 	(UI_CX_FORM | UI_CX_CONFIRM | UI_CX_CASH | UI_CX_LIVE | UI_CX_DONE)

@@ -25,8 +25,12 @@ if [[ $screen == *"NOT PAID"* || $screen == *"M-Pesa receipt"* ]]; then
 else
   ok "an unresolved charge is never shown as paid or failed"
 fi
+[[ $screen != *"Try again"* ]] && ok "Try again is not offered while the charge is not final" ||
+  not_ok "Try again is not offered while the charge is not final"
 ui_keys r
-ui_see "is not final yet" "Try again is refused while the charge is not final"
+sleep 0.5
+[[ $(sqlite3 "$T/pos.db" "select count(*) from txn where kind='stk'") == 1 && $(ui_screen) == *"ask for the customer's M-Pesa SMS"* ]] &&
+  ok "... and r sends no new prompt" || not_ok "... and r sends no new prompt"
 
 ui_keys F9
 ui_sign_in 2002 2468 || { t_done; exit 1; }

@@ -21,6 +21,7 @@ static const unsigned contexts[] = {
 	UI_CX_PAYOUT_CONFIRM, UI_CX_PAYOUT_DONE, UI_CX_BULK, UI_CX_BULK_RUN,
 	UI_CX_BALANCE, UI_CX_REPORT, UI_CX_C2B, UI_CX_QR, UI_CX_REVERSE,
 	UI_CX_CLAIM, UI_CX_SURE, UI_CX_REVERSIBLE, UI_CX_DETAIL | UI_CX_REVERSIBLE,
+	UI_CX_DONE | UI_CX_RETRYABLE,
 };
 #define N_CX (sizeof contexts / sizeof contexts[0])
 
