@@ -1127,17 +1127,37 @@ static void metric_head(struct buf *b, const char *name, const char *type, const
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The ledger's figures scan whole tables: a scrape reuses them for
+ * APP_METRICS_CACHE_MS (the app's thread only reads and writes this). */
+static struct {
+	const struct app *app;
+	int64_t at_ms;            /* monotonic; 0: nothing kept */
+	int64_t counts[TXN_KIND_COUNT][TXN_STATE_COUNT];
+	int64_t cbs[STORE_CB_OUTCOME_COUNT];
+} g_ledger;
+
+static enum pos_status ledger_figures(struct app *a, struct pos_err *err)
+{
+	int64_t now = clock_mono_ms();
+	if (g_ledger.app == a && g_ledger.at_ms && now - g_ledger.at_ms < APP_METRICS_CACHE_MS)
+		return POS_OK;
+	g_ledger.at_ms = 0;
+	if (store_txn_counts(app_store(a), g_ledger.counts, err) != POS_OK ||
+	    store_callback_counts(app_store(a), g_ledger.cbs, err) != POS_OK)
+		return err ? err->code : POS_E_STORE;
+	g_ledger.app = a;
+	g_ledger.at_ms = now ? now : 1;
+	return POS_OK;
+}
+
 char *app_metrics_text(struct app *a, struct pos_err *err)
 {
 	struct buf b;
-	int64_t counts[TXN_KIND_COUNT][TXN_STATE_COUNT];
-	int64_t cbs[STORE_CB_OUTCOME_COUNT];
-	buf_init(&b, (size_t)1 << 20);
-	if (store_txn_counts(app_store(a), counts, err) != POS_OK ||
-	    store_callback_counts(app_store(a), cbs, err) != POS_OK) {
-		buf_release(&b);
+	if (ledger_figures(a, err) != POS_OK)
 		return NULL;
-	}
+	int64_t (*counts)[TXN_STATE_COUNT] = g_ledger.counts;
+	const int64_t *cbs = g_ledger.cbs;
+	buf_init(&b, (size_t)1 << 20);
 	metric_head(&b, "mpesa_pos_transactions", "gauge",
 	            "Transactions in the ledger by kind and state.");
 	for (int k = 0; k < TXN_KIND_COUNT; k++)

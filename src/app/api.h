@@ -80,8 +80,11 @@ void app_metrics_reload(bool ok);
 /* Daraja client hook (daraja_opts.on_result): latency and outcome by API. */
 struct daraja_result;
 void app_metrics_daraja_result(void *user, const struct daraja_result *res);
+enum { APP_METRICS_CACHE_MS = 5000 };
 /* The Prometheus text of everything measured, for app a (malloc'd; caller
- * frees). NULL when out of memory. */
+ * frees). NULL when out of memory or the ledger cannot be read. The
+ * ledger's counts (transactions, callbacks: whole-table scans) are read at
+ * most once every APP_METRICS_CACHE_MS and reused in between. */
 char *app_metrics_text(struct app *a, struct pos_err *err);
 
 /*

@@ -118,11 +118,26 @@ curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data '{}' "ht
 call POST /api/v1/charges "$SUP" '{"phone":"0708200014","amount":7}'
 T2=$(j .txn)
 for _ in $(seq 1 100); do call GET "/api/v1/charges/$T2" "$SUP"; [[ $(j .state) == completed ]] && break; sleep 0.1; done
-M2=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
-is "$(grep -o '^mpesa_pos_callbacks_rejected [0-9]*' <<<"$M2" | cut -d' ' -f2)" "$((REJ1 + 1))" "a rejected callback moves the counter"
-C1=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$M1" | cut -d' ' -f2)
-C2=$(grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$M2" | cut -d' ' -f2)
+# the ledger's figures are read at most every 5 s: look until they move
+rejected() { grep -o '^mpesa_pos_callbacks_rejected [0-9]*' <<<"$1" | cut -d' ' -f2; }
+completed() { grep -o '^mpesa_pos_transactions{kind="stk",state="completed"} [0-9]*' <<<"$1" | cut -d' ' -f2; }
+C1=$(completed "$M1")
+for _ in $(seq 1 80); do
+  M2=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
+  [[ $(rejected "$M2") == $((REJ1 + 1)) && $(completed "$M2") -gt $C1 ]] && break; sleep 0.1
+done
+is "$(rejected "$M2")" "$((REJ1 + 1))" "a rejected callback moves the counter"
+C2=$(completed "$M2")
 check "a charge moves the completed counter ($C1 -> $C2)" test "$C2" -gt "$C1"
+sql "insert into callback (received_at, route, body, outcome) values (1, 'test', x'00', 'rejected')"
+for _ in $(seq 1 80); do
+  MA=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
+  [[ $(rejected "$MA") == $((REJ1 + 2)) ]] && break; sleep 0.1
+done
+is "$(rejected "$MA")" "$((REJ1 + 2))" "a callback added to the ledger is counted within 5 s"
+sql "insert into callback (received_at, route, body, outcome) values (2, 'test', x'00', 'rejected')"
+MB=$(curl -s -H "Authorization: Bearer $SUP" "$API/metrics")
+is "$(rejected "$MB")" "$((REJ1 + 2))" "... a scrape right after the ledger was read reuses its figures (no scan)"
 
 # ---- Idempotency-Key: a retried POST pays once
 # post_key TOKEN KEY PATH BODY: a POST with an Idempotency-Key ($CODE, $OUT).
