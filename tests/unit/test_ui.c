@@ -25,6 +25,16 @@ static const unsigned contexts[] = {
 };
 #define N_CX (sizeof contexts / sizeof contexts[0])
 
+/* Every menu row fits 80 columns: "> 1  label(16) what(54)". */
+static void test_menu_rows_fit(void **state)
+{
+	(void)state;
+#define UI_MENU(ops, role_action, label, what)                                 \
+	assert_in_range(strlen(label), 1, 16);                                  \
+	assert_in_range(strlen(what), 1, 54);
+#include "ui/menu.def"
+}
+
 static void test_bar_fits_and_keeps_help_and_quit(void **state)
 {
 	(void)state;
@@ -305,6 +315,7 @@ int main(void)
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bar_fits_and_keeps_help_and_quit),
+		cmocka_unit_test(test_menu_rows_fit),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_no_shadowed_keys),
 		cmocka_unit_test(test_matching),
