@@ -1,8 +1,11 @@
 /* ui/screen_claim.c: claiming a paybill/till payment for the sale at hand
  * (pushed from the Charge form, F5). Today's unclaimed C2B payments, those
  * of exactly the amount typed on the form first, each with its age; Enter
- * claims the selected one through app_c2b_claim (role, once only, audit).
- * A payment another till claimed meanwhile is refused with who and when. */
+ * claims the selected one through app_c2b_claim (role, once only, audit,
+ * the sale's amount in the claim's note). A payment of another amount than
+ * the sale's is claimed only after a y. The cursor stays on the payment
+ * chosen (by its id) when the list is read again under it. A payment
+ * another till claimed meanwhile is refused with who and when. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@ struct claim {
 	struct store_txn *rows;
 	size_t n, exact;
 	int sel, top;
+	bool sure;                  /* asking: claim one of another amount? */
 	int64_t amount_minor;       /* typed on the form; 0 = none */
 	char problem[POS_ERR_MSG_MAX];
 	struct store_txn got;
@@ -34,12 +38,19 @@ static void load(struct ui *ui, struct claim *c)
 	pos_err_clear(&err);
 	ui_app_operator(ui, &op);
 	c->problem[0] = '\0';
+	int64_t chosen = c->sel < (int)c->n ? c->rows[c->sel].id : 0;
 	if (app_c2b_unclaimed(ui_app(ui), &op, app_c2b_day_start(clock_now_ms()),
 	                      c->amount_minor, c->rows, CLAIM_MAX, &c->n, &c->exact,
 	                      &err) != POS_OK) {
 		ui_sentence(c->problem, sizeof c->problem, &err);
 		c->n = c->exact = 0;
 	}
+	/* The same payment under the cursor; if it is gone, the same row. */
+	for (size_t i = 0; chosen && i < c->n; i++)
+		if (c->rows[i].id == chosen) {
+			c->sel = (int)i;
+			break;
+		}
 	if (c->sel >= (int)c->n)
 		c->sel = c->n ? (int)c->n - 1 : 0;
 }
@@ -74,8 +85,8 @@ static void leave(struct ui *ui, void *self)
 
 static unsigned context(const void *self)
 {
-	(void)self;
-	return UI_CX_CLAIM;
+	const struct claim *c = self;
+	return c->sure ? UI_CX_SURE : UI_CX_CLAIM;
 }
 
 static void do_claim(struct ui *ui, struct claim *c)
@@ -89,7 +100,14 @@ static void do_claim(struct ui *ui, struct claim *c)
 	pos_err_clear(&err);
 	ui_app_operator(ui, &op);
 	const struct store_txn *t = &c->rows[c->sel];
-	if (app_c2b_claim(ui_app(ui), &op, t->public_id, NULL, &c->got, &err) != POS_OK) {
+	char note[2 * MONEY_FMT_MAX + 32] = "", paid[MONEY_FMT_MAX], sale[MONEY_FMT_MAX];
+	if (c->amount_minor) {
+		money_format(t->amount_minor, CURRENCY_KES, paid, sizeof paid);
+		money_format(c->amount_minor, CURRENCY_KES, sale, sizeof sale);
+		snprintf(note, sizeof note, "%s for a %s sale", paid, sale);
+	}
+	if (app_c2b_claim(ui_app(ui), &op, t->public_id, note[0] ? note : NULL, &c->got,
+	                  &err) != POS_OK) {
 		ui_sentence(c->said, sizeof c->said, &err);
 		ui_message(ui, UI_MSG_ERROR, "Not claimed: the reason is above.");
 		c->refused = true;
@@ -109,6 +127,16 @@ static void do_claim(struct ui *ui, struct claim *c)
 static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 {
 	struct claim *c = self;
+	if (c->sure) {
+		if (k->act != UI_ACT_YES && k->act != UI_ACT_NO)
+			return UI_UNHANDLED;
+		c->sure = false;
+		if (k->act == UI_ACT_YES)
+			do_claim(ui, c);
+		else
+			ui_message(ui, UI_MSG_INFO, "Not claimed.");
+		return UI_HANDLED | UI_REDRAW;
+	}
 	switch (k->act) {
 	case UI_ACT_UP:
 		if (c->sel > 0)
@@ -119,7 +147,12 @@ static unsigned key(struct ui *ui, void *self, const struct ui_key *k)
 			c->sel++;
 		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_ENTER:
-		do_claim(ui, c);
+		if (c->n && c->amount_minor && c->rows[c->sel].amount_minor != c->amount_minor) {
+			c->sure = true; /* another amount than the sale's: ask first */
+			ui_message_clear(ui);
+		} else {
+			do_claim(ui, c);
+		}
 		return UI_HANDLED | UI_REDRAW;
 	case UI_ACT_BACK:
 		return UI_HANDLED | UI_LEAVE;
@@ -170,7 +203,17 @@ static void draw(struct ui *ui, void *self, const struct ui_rect *b)
 	         "Reference", "Receipt", "Phone");
 	ui_put(y++, x, w, ui_attr(ui, UI_A_DIM), v);
 	int bottom = b->y + b->h;
-	if (c->said[0]) {
+	if (c->sure && c->n) {
+		/* The question, where the outcome goes: the list stays in view. */
+		char paid[MONEY_FMT_MAX], sale[MONEY_FMT_MAX];
+		const struct store_txn *t = &c->rows[c->sel];
+		money_format(t->amount_minor, CURRENCY_KES, paid, sizeof paid);
+		money_format(c->amount_minor, CURRENCY_KES, sale, sizeof sale);
+		snprintf(v, sizeof v, "%s (%s) is %s for a %s sale: claim anyway? y/n",
+		         t->public_id, t->receipt, paid, sale);
+		bottom -= 3;
+		ui_wrap(bottom + 1, x, w, 2, ui_attr(ui, UI_A_WARN), v);
+	} else if (c->said[0]) {
 		/* The last claim's outcome in full, at the bottom of the body. */
 		bottom -= 3;
 		ui_wrap(bottom + 1, x, w, 2, ui_attr(ui, c->refused ? UI_A_WARN : UI_A_GOOD), c->said);

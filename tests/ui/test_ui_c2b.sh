@@ -55,13 +55,29 @@ ui_type 500
 ui_keys F5
 ui_wait "that amount first" || { t_done; exit 1; }
 ui_check claim-list "F5 on the form lists today's unclaimed payments, the sale's amount first"
+# The cursor on the KES 700 payment; a new KES 500 payment arrives and goes
+# to the top: the cursor stays on the payment chosen, not on its row.
+ui_keys Down
+third=$(pay 500 INV-2042)
+ui_see "$third" "a payment arriving while the list is open is listed"
 ui_keys Enter
-ui_see "Claimed T000001Y" "Enter claims it for the sale"
-n=$(sqlite3 "$T/pos.db" "select count(*) from audit where action = 'c2b.claim' and subject = 'T000001Y'")
-is "$n" 1 "the claim is in the audit log"
+ui_see "KES 700 for a KES 500 sale: claim anyway" \
+  "the cursor stayed on the payment chosen; a claim of another amount asks first"
+ui_check claim-sure "the question: the payment's amount against the sale's"
+ui_keys n
+ui_see "Not claimed" "n: not claimed"
+n=$(sqlite3 "$T/pos.db" "select count(*) from c2b_claim")
+is "$n" 0 "... and nothing was claimed"
+ui_keys Up
+ui_keys Enter
+ui_see "Claimed T000001Y" "Enter claims a payment of the sale's amount at once"
+n=$(sqlite3 "$T/pos.db" "select count(*) from audit where action = 'c2b.claim' and subject = 'T000001Y' and detail like '%for a KES 500 sale%'")
+is "$n" 1 "the claim is in the audit log, with the sale's amount"
 # Another till claims the other payment while this list is on screen.
 sqlite3 "$T/pos.db" "insert into c2b_claim (txn_id, operator_id, claimed_at) values (2, 2002, 1741936500000)"
 ui_keys Enter
+ui_see "KES 700 for a KES 500 sale: claim anyway" "the next payment, of another amount: asked first"
+ui_keys y
 ui_see "already claimed by Sam Supervisor" "a payment is claimed once: a second claim is refused"
 ui_see "(2002) at 10:15:00 on 14 Mar: a payment is claimed once" "and says who claimed it and when"
 ui_check claim-refused "the refusal, on the claim screen"
