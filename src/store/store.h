@@ -850,11 +850,13 @@ enum pos_status store_batch_list(struct store *st, enum store_batch_status statu
 /* ---- C2B claims ------------------------------------------------------------ */
 /* Operator claims a completed C2B payment for a sale; a payment is claimed
  * once (POS_E_DUPLICATE). POS_E_INVALID when txn_id is not a completed C2B
- * payment. */
+ * payment; POS_E_STATE when it has a reversal that has not failed (its
+ * money goes back to the customer). */
 enum pos_status store_c2b_claim(struct store *st, int64_t txn_id,
                                 int64_t operator_id, const char *note,
                                 struct pos_err *err);
-/* Completed C2B payments nobody has claimed, newest first, at most cap,
+/* Completed C2B payments nobody has claimed and none is reversing (no
+ * reversal of them that has not failed), newest first, at most cap,
  * created at or after since_ms. */
 enum pos_status store_c2b_unclaimed(struct store *st, int64_t since_ms,
                                     struct store_txn *rows, size_t cap,
