@@ -555,7 +555,6 @@ static void send_row(struct app_batch *b, size_t i, struct store_txn *t)
 		return;
 	}
 	b->state[i] = TXN_SENT;
-	(void)store_txn_schedule(app_store(a), t->id, 0, 0, NULL);
 	if (fields_b2c_command_parse(t->command_id, &cmd, &e) != POS_OK)
 		cmd = FIELDS_B2C_BUSINESS;
 	struct app_flow *f;
@@ -564,6 +563,14 @@ static void send_row(struct app_batch *b, size_t i, struct store_txn *t)
 		b->state[i] = t->state;
 		return;
 	}
+	/* Off the due list until its answer could be overdue or its first
+	 * Transaction Status due, whichever comes first (measured from now,
+	 * not from the batch's recording): a reconcile elsewhere leaves it to
+	 * this flow until then. */
+	int64_t due = f->tm.sent_stale_ms < f->tm.status_at_ms[0] ? f->tm.sent_stale_ms
+	                                                           : f->tm.status_at_ms[0];
+	(void)store_txn_schedule(app_store(a), t->id, 0,
+	                         app_now_ms(a) + due + f->tm.query_slack_ms, NULL);
 	f->txn = *t;
 	f->txn_id = t->id;
 	f->have_txn = true;

@@ -340,14 +340,37 @@ static void wait_or_leave(struct app_flow *f, int64_t delay_ms)
 	flow_schedule(f, delay_ms);
 }
 
+static bool find_request(const struct store_timeline_row *row, void *ctx)
+{
+	int64_t *at = ctx;
+	if (!str_eq(row->what, "request"))
+		return true;
+	*at = row->at;
+	return false;
+}
+
+/* When the request left. A transaction is recorded just before its request,
+ * except a bulk-payout row: recorded with its whole batch, sent in its turn
+ * (minutes or days later), its "request" timeline row says when
+ * (app/batch.c). */
+static int64_t sent_at(struct app_flow *f, const struct store_txn *t)
+{
+	int64_t at = 0;
+	if (t->batch_id && t->state != TXN_CREATED &&
+	    store_txn_timeline(app_store(f->app), t->id, find_request, &at, NULL) == POS_OK &&
+	    at > t->created_at)
+		return at;
+	return t->created_at;
+}
+
 /* When Transaction Status query number n+1 (n made so far) is due, or, once
- * all were made, when the last one's answer has had its time. */
-static int64_t status_due(const struct app_flow *f, const struct store_txn *t, int n)
+ * all were made, when the last one's answer has had its time: measured from
+ * `since`, when the request was sent (timing.c). */
+static int64_t status_due(const struct app_flow *f, int64_t since, int n)
 {
 	if (n < f->tm.status_queries)
-		return t->created_at + f->tm.status_at_ms[n];
-	return t->created_at + f->tm.status_at_ms[f->tm.status_queries - 1] +
-	       f->tm.child_wait_ms;
+		return since + f->tm.status_at_ms[n];
+	return since + f->tm.status_at_ms[f->tm.status_queries - 1] + f->tm.child_wait_ms;
 }
 
 static void make_unresolved(struct app_flow *f, const char *why)
@@ -366,7 +389,8 @@ void initiator_step(struct app_flow *f)
 	struct app *a = f->app;
 	struct store_txn *t = &f->txn;
 	int64_t now = app_now_ms(a);
-	int64_t age = now - t->created_at;
+	int64_t since = sent_at(f, t);
+	int64_t age = now - since;
 	struct pos_err why;
 
 	switch (t->state) {
@@ -441,7 +465,7 @@ void initiator_step(struct app_flow *f)
 		flow_finish(f);
 		return;
 	}
-	int64_t due = status_due(f, t, n);
+	int64_t due = status_due(f, since, n);
 	if (t->next_query_at > due)
 		due = t->next_query_at;
 	if (!f->force && now < due) {
@@ -463,7 +487,7 @@ void initiator_step(struct app_flow *f)
 		}
 		receipt = orig.receipt;
 	}
-	int64_t next = status_due(f, t, n + 1);
+	int64_t next = status_due(f, since, n + 1);
 	if (next < now + f->tm.child_wait_ms)
 		next = now + f->tm.child_wait_ms; /* late, or asked for: its answer first */
 	(void)store_txn_schedule(app_store(a), t->id, n + 1, next, NULL);

@@ -157,4 +157,30 @@ as 1001 1111 payout-batch --resume "$B4"
 is "$RC/$(j .error.field)/$(b2c_count)" "64/batch/12" "a cancelled batch cannot be resumed"
 as 1001 1111 payout-batch --cancel "$BATCH"
 is "$RC/$(sql "select status from batch where id=$BATCH")" "64/done" "a batch that is done cannot be cancelled"
+
+# ---- a row is judged from when its request left, not from when its batch was recorded ------------
+# Recorded an hour ago (at 1 a minute: one row at most is sent then), resumed now with the
+# simulator answering the payout 3 s late: a reconcile in another process meanwhile must
+# leave the row in flight alone (it moved it to unknown and asked Transaction Status).
+printf '0708000501,100,Old One,\n0708000502,100,Old Two,\n' >"$T/old.csv"
+sed 's/^b2c_per_minute = 3$/b2c_per_minute = 1/' "$CONF0" >"$T/slow.conf"; chmod 600 "$T/slow.conf"
+CONF=$T/slow.conf
+MPESA_POS_TEST_CLOCK=$(($(date +%s) - 3600)) as 1001 1111 payout-batch "$T/old.csv" --timeout 2
+B5=$(j .batch)
+ROW=$(sql "select id from txn where batch_id=$B5 and state='created' order by batch_row desc limit 1")
+check "an hour-old batch with a row not sent yet" test -n "$ROW"
+sim_faults '{"b2c":{"latency_ms":3000}}'
+"$POS" payout-batch --resume "$B5" --config "$T/fast.conf" --operator 1001 --pin-fd 3 3<<<1111 \
+  --timeout 30 >"$T/resume5.out" 2>&1 &
+RESUME=$!
+for _ in $(seq 100); do [[ $(sql "select state from txn where id=$ROW") == sent ]] && break; sleep 0.1; done
+CONF=$T/fast.conf
+pos reconcile
+is "$(sql "select state from txn where id=$ROW")/$(sql "select count(*) from txn where kind='status' and original_txn_id=$ROW")" \
+  "sent/0" "a reconcile elsewhere leaves the row just sent alone (not unknown, no Transaction Status)"
+wait "$RESUME"
+sim_reset_faults
+is "$(sql "select state from txn where id=$ROW")/$(sql "select count(*) from timeline where txn_id=$ROW and to_state='unknown'")" \
+  "completed/0" "... and it completes by its own answer and result"
+
 t_done
