@@ -107,4 +107,23 @@ ui_see "needs a public callback URL" "in poll mode the feed says it needs a publ
 ui_check c2b-poll-mode "and where to read how to get one"
 ui_keys F6 Enter
 ui_see "poll mode" "registering is refused with the reason"
+
+# ---- reversing a payment claimed for a sale: the last look shows the claim -----------------
+ui_keys Down Down Enter
+ui_see "F11 Reverse" "the claimed payment's detail offers a supervisor the reversal"
+ui_keys F11
+ui_see "Reverse T000001Y" "F11 opens its reversal"
+ui_type "customer paid twice"
+ui_keys Enter
+ui_type 2468
+ui_keys Enter
+ui_see "This cannot be undone" "the last look"
+ui_see "This payment was claimed by Ann Cashier (2001) at 10:15:00 on 14 Mar" \
+  "... says who claimed the payment, and when"
+ui_see "sale (KES 500 for a KES 500 sale): reversing it takes back" "... for which sale"
+ui_check reverse-claimed "the last look of a claimed payment's reversal"
+ui_keys n
+ui_see "Nothing was sent" "n: nothing sent"
+n=$(sqlite3 "$T/pos.db" "select count(*) from txn where kind = 'reversal'")
+is "$n" 0 "... no reversal recorded"
 t_done
