@@ -67,9 +67,20 @@ URL=$(wait_listening "$RUN/serve.out" "$SERVE")
 SECRET=$(sqlite3 "$DB" "select value from setting where key like '%secret%'")
 run_wrk "$RUN/ours-warm.json" "$URL" "$SECRET" "$POOL_FIRST" "$POOL_FIRST" "$POOL_LAST" "$WARM"
 FROM=$(($(json "$RUN/ours-warm.json" highest_id) + 1))
+# serve's processor time (all its threads, user + system) over the measured run.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+CPU0=$(cpu_ticks "$SERVE")
 run_wrk "$RUN/ours.json" "$URL" "$SECRET" "$POOL_FIRST" "$FROM" "$POOL_LAST" "$SECS"
+CPU1=$(cpu_ticks "$SERVE")
 OURS_RSS=$(peak_rss_kb "$SERVE")
 stop "$SERVE"
+CPU_MS=$(awk -v a="$CPU0" -v b="$CPU1" -v t="$(getconf CLK_TCK)" -v n="$(json "$RUN/ours.json" requests)" \
+  'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "n/a" }')
+# The ledger writer's groups over serve's whole life (warm-up included):
+# one fsync of the log each. The line is written when serve stops.
+read -r G_JOBS G_GROUPS G_MAX < <(sed -n 's/.*writer: \([0-9]*\) callbacks committed in \([0-9]*\) groups.*the largest \([0-9]*\)).*/\1 \2 \3/p' \
+  "$RUN/pos.log" | tail -1) || true
+G_JOBS=${G_JOBS:-0} G_GROUPS=${G_GROUPS:-0} G_MAX=${G_MAX:-0}
 
 # The rows, counted after serve stopped: every answer is a committed row.
 ANSWERED=$(($(answered "$RUN/ours-warm.json") + $(answered "$RUN/ours.json")))
@@ -153,7 +164,9 @@ row() { # name json check
   row "ceiling: CivetWeb, same options, nothing stored" "$RUN/ceiling.json" "-"
   echo
   echo "**mpesa-pos = ${X_PEER}× the peer and ${PCT_CEIL} % of the ceiling** (targets: ≥ 20× and ≥ 50 %)."
-  echo "serve's peak RSS during the run: $(awk -v k="$OURS_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MB."
+  echo "serve's peak RSS during the run: $(awk -v k="$OURS_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MB;"
+  echo "its processor time (every thread) ${CPU_MS} ms per callback; group commit: $(fmt_int "$G_JOBS")"
+  echo "callbacks in $(fmt_int "$G_GROUPS") groups (one log fsync each: $(ratio "$G_JOBS" "$G_GROUPS" 1) a group, the largest $G_MAX)."
   echo
   echo "Seeding: $(fmt_int "$POOL") awaiting charges through the store API (create, sent,"
   echo "awaiting: three commits each, synchronous=OFF) took ${SEED_SECS} s ($(fmt_int "$SEED_RATE")/s),"
@@ -176,3 +189,5 @@ for v in ours peer ceiling; do
     "$(json "$RUN/$v.json" p50_ms)" "$(json "$RUN/$v.json" p99_ms)"
 done
 printf '  ours = %s× peer, %s %% of ceiling; rows: %s\n' "$X_PEER" "$PCT_CEIL" "$CHECK"
+printf '  serve: %s ms CPU per callback; %s callbacks a group commit (largest %s)\n' "$CPU_MS" \
+  "$(ratio "$G_JOBS" "$G_GROUPS" 1)" "$G_MAX"
