@@ -194,9 +194,10 @@ enum pos_status store_token_revoke(struct store *st, int64_t id,
 
 /* ---- idempotency keys (schema step 2) ------------------------------------------ */
 
-/* A statement on the api_idempotency table (a schema step: no ensure_table). */
-static enum pos_status idem_prepare(struct store *st, const char *sql, sqlite3_stmt **s,
-                                    struct pos_err *err)
+/* A statement on the api_idempotency table (a schema step: no ensure_table),
+ * with ?1 bound to operator_id and ?2 to key (borrowed until finalized). */
+static enum pos_status idem_prepare(struct store *st, const char *sql, int64_t operator_id,
+                                    const char *key, sqlite3_stmt **s, struct pos_err *err)
 {
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
 	if (rc != SQLITE_OK) {
@@ -204,6 +205,8 @@ static enum pos_status idem_prepare(struct store *st, const char *sql, sqlite3_s
 		*s = NULL;
 		return store_db_error(st, rc, "looking up an idempotency key", err);
 	}
+	sqlite3_bind_int64(*s, 1, operator_id);
+	sqlite3_bind_text(*s, 2, key, -1, SQLITE_STATIC);
 	return POS_OK;
 }
 
@@ -213,11 +216,10 @@ static enum pos_status idem_get(struct store *st, int64_t operator_id, const cha
 	sqlite3_stmt *s = NULL;
 	enum pos_status prc = idem_prepare(st, "SELECT operator_id, key, request_sha256, txn_id, "
 	                                       "created_at FROM api_idempotency WHERE "
-	                                       "operator_id = ?1 AND key = ?2", &s, err);
+	                                       "operator_id = ?1 AND key = ?2", operator_id, key,
+	                                   &s, err);
 	if (prc != POS_OK)
 		return prc;
-	sqlite3_bind_int64(s, 1, operator_id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		memset(out, 0, sizeof *out);
@@ -250,10 +252,9 @@ enum pos_status store_idem_reserve(struct store *st, int64_t operator_id, const 
 		                   "hex digest");
 	if ((prc = idem_prepare(st, "INSERT INTO api_idempotency (operator_id, key, "
 	                            "request_sha256, created_at) VALUES (?1, ?2, ?3, ?4) "
-	                            "ON CONFLICT (operator_id, key) DO NOTHING", &s, err)) != POS_OK)
+	                            "ON CONFLICT (operator_id, key) DO NOTHING", operator_id, key,
+	                            &s, err)) != POS_OK)
 		return prc;
-	sqlite3_bind_int64(s, 1, operator_id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, request_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, clock_now_ms());
 	int rc = sqlite3_step(s);
@@ -282,11 +283,9 @@ enum pos_status store_idem_bind(struct store *st, int64_t operator_id, const cha
 	sqlite3_stmt *s = NULL;
 	enum pos_status prc = idem_prepare(st, "UPDATE api_idempotency SET txn_id = ?3 WHERE "
 	                                       "operator_id = ?1 AND key = ?2 AND txn_id IS NULL",
-	                                   &s, err);
+	                                   operator_id, key, &s, err);
 	if (prc != POS_OK)
 		return prc;
-	sqlite3_bind_int64(s, 1, operator_id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, txn_id);
 	int rc = sqlite3_step(s);
 	bool changed = rc == SQLITE_DONE && sqlite3_changes(st->db) == 1;
@@ -305,11 +304,9 @@ enum pos_status store_idem_release(struct store *st, int64_t operator_id, const 
 	sqlite3_stmt *s = NULL;
 	enum pos_status prc = idem_prepare(st, "DELETE FROM api_idempotency WHERE "
 	                                       "operator_id = ?1 AND key = ?2 AND txn_id IS NULL",
-	                                   &s, err);
+	                                   operator_id, key, &s, err);
 	if (prc != POS_OK)
 		return prc;
-	sqlite3_bind_int64(s, 1, operator_id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		prc = store_db_error(st, rc, "releasing an idempotency key", err);
