@@ -57,6 +57,10 @@ enum pos_status app_signin(struct app *a, int64_t id, const char *pin,
 {
 	struct store_operator op;
 	struct pos_err e;
+	/* Enter pressed before typing the PIN is not a wrong PIN: it neither
+	 * counts towards the lock-out nor goes into the audit log. */
+	if (!pin || !pin[0])
+		return pos_err_set(err, POS_E_EMPTY, "pin", "type the PIN first, then press Enter");
 	enum pos_status rc = store_operator_get(app_store(a), id, &op, &e);
 	if (rc == POS_E_NOT_FOUND) {
 		audit(a, 0, "signin.failed", id, "no such operator");

@@ -42,7 +42,7 @@ struct app_operator {
 
 /* POS_OK and *out; POS_E_AUTH (the id or the PIN is wrong: the same sentence
  * for both), POS_E_LOCKED (until when, Nairobi time), POS_E_DENIED
- * (disabled). */
+ * (disabled), POS_E_EMPTY (no PIN given: not counted as a wrong one). */
 enum pos_status app_signin(struct app *a, int64_t id, const char *pin,
                            struct app_operator *out, struct pos_err *err);
 

@@ -86,6 +86,13 @@ static void test_signin_and_lockout(void **state)
 	str_copy(unknown, sizeof unknown, err.msg);
 	assert_string_equal(wrong, unknown);
 
+	/* Enter before typing the PIN: refused, neither counted nor audited. */
+	for (int i = 0; i < APP_SIGNIN_MAX_FAILURES + 1; i++) {
+		assert_int_equal(app_signin(f->app, 2, "", &op, &err), POS_E_EMPTY);
+		assert_int_equal(app_signin(f->app, 2, NULL, &op, &err), POS_E_EMPTY);
+	}
+	assert_non_null(strstr(err.msg, "type the PIN"));
+
 	for (int i = 0; i < APP_SIGNIN_MAX_FAILURES - 2; i++)
 		assert_int_equal(app_signin(f->app, 2, "0000", &op, &err), POS_E_AUTH);
 	assert_int_equal(app_signin(f->app, 2, "2222", &op, &err), POS_OK); /* 4 failures: not yet */
@@ -93,7 +100,7 @@ static void test_signin_and_lockout(void **state)
 		assert_int_equal(app_signin(f->app, 2, "0000", &op, &err), POS_E_AUTH);
 	assert_int_equal(app_signin(f->app, 2, "2222", &op, &err), POS_E_LOCKED);
 	assert_non_null(strstr(err.msg, "until"));
-	assert_int_equal(app_signin(f->app, 2, NULL, &op, &err), POS_E_LOCKED);
+	assert_int_equal(app_signin(f->app, 2, "1234", &op, &err), POS_E_LOCKED);
 
 	/* An admin's new PIN clears the lock. */
 	assert_int_equal(app_operator_passwd(f->app, &admin, 2, "5555", &err), POS_OK);
