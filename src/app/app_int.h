@@ -194,6 +194,10 @@ void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
  * unknown fate too when unknown_is_error). */
 struct app_flow *flow_send_done(struct app_req *r, const struct daraja_result *res,
                                 bool unknown_is_error);
+/* Record a new flow's transaction (the intent, before any request): f
+ * holds it and *out = f; on an error f is freed. */
+enum pos_status flow_record(struct app_flow *f, const struct store_txn_new *in,
+                            struct app_flow **out, struct pos_err *err);
 
 /* ---- per-kind resolvers ------------------------------------------------------ */
 

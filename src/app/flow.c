@@ -193,6 +193,20 @@ void flow_req_done_common(struct app_req *r, const struct daraja_result *res,
 		(*f)->req = NULL;
 }
 
+enum pos_status flow_record(struct app_flow *f, const struct store_txn_new *in,
+                            struct app_flow **out, struct pos_err *err)
+{
+	enum pos_status rc = store_txn_create(app_store(f->app), in, &f->txn, err);
+	if (rc != POS_OK) {
+		app_flow_free(f);
+		return rc;
+	}
+	f->txn_id = f->txn.id;
+	f->have_txn = true;
+	*out = f;
+	return POS_OK;
+}
+
 struct app_flow *flow_send_done(struct app_req *r, const struct daraja_result *res,
                                 bool unknown_is_error)
 {

@@ -84,13 +84,8 @@ enum pos_status app_payout_start(struct app_loop *l, const struct app_operator *
 		.approver_id = rq->approver ? rq->approver->id : 0,
 		.detail = "payout started",
 	};
-	if ((rc = store_txn_create(app_store(a), &in, &f->txn, err)) != POS_OK) {
-		app_flow_free(f);
+	if ((rc = flow_record(f, &in, out, err)) != POS_OK)
 		return rc;
-	}
-	f->txn_id = f->txn.id;
-	f->have_txn = true;
-	*out = f;
 	money_format(minor, CURRENCY_KES, pretty, sizeof pretty);
 	flow_audit(a, op->id, "payout", f->txn.public_id, "%s to %s (%s)%s", pretty,
 	           ph.pretty, fields_b2c_command_name(cmd),
@@ -180,13 +175,8 @@ enum pos_status app_reversal_start(struct app_loop *l, const struct app_operator
 		.original_txn_id = orig.id,
 		.detail = desc,
 	};
-	if ((rc = store_txn_create(app_store(a), &in, &f->txn, err)) != POS_OK) {
-		app_flow_free(f);
+	if ((rc = flow_record(f, &in, out, err)) != POS_OK)
 		return rc;
-	}
-	f->txn_id = f->txn.id;
-	f->have_txn = true;
-	*out = f;
 	money_format(orig.amount_minor, CURRENCY_KES, pretty, sizeof pretty);
 	flow_audit(a, op->id, "reversal", f->txn.public_id, "reverse %s (%s, receipt %s)%s%s",
 	           orig.public_id, pretty, orig.receipt, claimed ? "; confirmed although " : "",

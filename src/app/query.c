@@ -93,13 +93,8 @@ enum pos_status app_balance_start(struct app_loop *l, const struct app_operator 
 		.operator_id = op->id,
 		.detail = "balance query",
 	};
-	if ((rc = store_txn_create(app_store(a), &in, &f->txn, err)) != POS_OK) {
-		app_flow_free(f);
+	if ((rc = flow_record(f, &in, out, err)) != POS_OK)
 		return rc;
-	}
-	f->txn_id = f->txn.id;
-	f->have_txn = true;
-	*out = f;
 	flow_audit(a, op->id, "balance", f->txn.public_id, "balance of %s",
 	           cfg->daraja.b2c_shortcode);
 	struct pos_err e;

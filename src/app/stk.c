@@ -382,13 +382,8 @@ enum pos_status app_charge_start(struct app_loop *l, const struct app_operator *
 		.deadline_at = app_now_ms(a) + f->tm.prompt_ms,
 		.detail = "charge started",
 	};
-	if ((rc = store_txn_create(app_store(a), &in, &f->txn, err)) != POS_OK) {
-		app_flow_free(f);
+	if ((rc = flow_record(f, &in, out, err)) != POS_OK)
 		return rc;
-	}
-	f->txn_id = f->txn.id;
-	f->have_txn = true;
-	*out = f;
 	money_format(minor, CURRENCY_KES, pretty, sizeof pretty);
 	flow_audit(a, op->id, "charge", f->txn.public_id, "%s from %s%s%s", pretty,
 	           ph.pretty, ref[0] ? ", reference " : "", ref);
