@@ -176,9 +176,14 @@ static unsigned tick(struct ui *ui, void *self, int64_t now, int64_t *next)
 
 /* ---- drawing -------------------------------------------------------------- */
 
+/* Shillings without "KES" (the heading says it), so that the account's
+ * full name fits: "Organization Settlement Account" is 31 characters. */
 static const char *amount(int64_t minor, char *out, size_t outsz)
 {
-	return money_format(minor, CURRENCY_KES, out, outsz);
+	char k[MONEY_FMT_MAX];
+	money_format(minor, CURRENCY_KES, k, sizeof k);
+	str_copy(out, outsz, str_starts_with(k, "KES ") ? k + 4 : k);
+	return out;
 }
 
 static const char *change(int64_t d, char *out, size_t outsz)
@@ -188,7 +193,7 @@ static const char *change(int64_t d, char *out, size_t outsz)
 		str_copy(out, outsz, "no change");
 		return out;
 	}
-	money_format_plain(d < 0 ? -d : d, a, sizeof a);
+	amount(d < 0 ? -d : d, a, sizeof a);
 	str_fmt(out, outsz, "%s%s", d < 0 ? "-" : "+", a);
 	return out;
 }
@@ -237,8 +242,8 @@ static void draw_lines(struct ui *ui, const struct balance *s, const struct ui_r
 	ui_putf(y++, x, w, A_NORMAL, "Balance of shortcode %s at %s (%s):",
 	        s->lines[0].cur.shortcode, when, s->txn.public_id);
 	y++;
-	snprintf(line, sizeof line, "%-26s %16s %16s %14s", "Account", "Available", "Previous",
-	         "Change");
+	snprintf(line, sizeof line, "%-31s %14s %14s %14s", "Account", "Available KES",
+	         "Previous KES", "Change");
 	ui_put(y++, x, w, ui_attr(ui, UI_A_TITLE), line);
 	for (size_t i = 0; i < s->n && y < b->y + b->h - 3; i++) {
 		const struct line *l = &s->lines[i];
@@ -246,7 +251,7 @@ static void draw_lines(struct ui *ui, const struct balance *s, const struct ui_r
 			amount(l->prev.available_minor, p, sizeof p);
 		else
 			str_copy(p, sizeof p, "none");
-		snprintf(line, sizeof line, "%-26.26s %16s %16s %14s", l->cur.account,
+		snprintf(line, sizeof line, "%-31.31s %14s %14s %14s", l->cur.account,
 		         amount(l->cur.available_minor, a, sizeof a), p,
 		         l->has_prev ? change(l->cur.available_minor - l->prev.available_minor, c,
 		                              sizeof c)
