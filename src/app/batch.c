@@ -19,6 +19,7 @@
 enum {
 	PAGE = 256,
 	IN_FLIGHT_MAX = 8,         /* requests sent, their answer not in yet */
+	TRACK_MAX = 8,             /* rows of an earlier run followed at once */
 	THROTTLED_RETRY_MS = 500,  /* the rate limit said wait: look again */
 	IDLE_MS = 1000,            /* nothing to send: look again */
 };
@@ -404,6 +405,12 @@ struct app_batch {
 	enum txn_state *state;
 	int64_t *amount;
 	struct app_flow **flow;    /* the row's flow, if one runs */
+	/* The rows with a flow (live[0..n_live)), so that a step looks at those
+	 * only, not at every row; how many of them follow a row of an earlier
+	 * run (tracked[i]), at most TRACK_MAX, the others waiting their turn
+	 * in pending[pend_head..pend_tail). */
+	size_t *live, n_live, *pending, pend_head, pend_tail, n_tracking;
+	bool *tracked;
 	size_t next;               /* the next row to look at for sending */
 	uint64_t timer, watch, notify_timer;
 	bool paused, cancelled, finished, stepping;
@@ -503,13 +510,28 @@ static void on_watch(void *user, int64_t txn_id)
 
 /* Follow a row that left `created` in an earlier run (or elsewhere): its
  * outcome comes from its result or Transaction Status, never a resend. */
+static void add_flow(struct app_batch *b, size_t i, struct app_flow *f, bool tracking)
+{
+	b->flow[i] = f;
+	b->live[b->n_live++] = i;
+	b->tracked[i] = tracking;
+	if (tracking)
+		b->n_tracking++;
+}
+
 static void track_row(struct app_batch *b, size_t i)
 {
 	struct pos_err e;
 	struct app_flow *f;
+	if (b->n_tracking >= TRACK_MAX) {
+		/* A resumed batch of many open rows: each waits its turn, so that
+		 * they do not all ask Transaction Status at once. */
+		b->pending[b->pend_tail++] = i;
+		return;
+	}
 	(void)store_txn_schedule(app_store(b->app), b->txn_id[i], 0, 0, NULL);
 	if (app_track_start(b->loop, b->txn_id[i], on_row_flow, b, &f, &e) == POS_OK)
-		b->flow[i] = f;
+		add_flow(b, i, f, true);
 	else
 		log_warn("batch", "batch %lld row %zu: cannot follow it: %s", (long long)b->id,
 		         i + 1, e.msg);
@@ -574,7 +596,7 @@ static void send_row(struct app_batch *b, size_t i, struct store_txn *t)
 	f->txn = *t;
 	f->txn_id = t->id;
 	f->have_txn = true;
-	b->flow[i] = f;
+	add_flow(b, i, f, false);
 	b->sent++;
 	b->last_send_mono = app_mono_ms();
 	if (b->sent_at) {
@@ -587,11 +609,13 @@ static void send_row(struct app_batch *b, size_t i, struct store_txn *t)
 	b->state[i] = f->txn.state;
 }
 
+/* Requests of this run whose answer is not in yet (a scan of the live
+ * flows only). */
 static size_t in_flight(const struct app_batch *b)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < b->next && i < b->n; i++)
-		if (b->state[i] == TXN_SENT && b->flow[i])
+	for (size_t j = 0; j < b->n_live; j++)
+		if (b->state[b->live[j]] == TXN_SENT && !b->tracked[b->live[j]])
 			k++;
 	return k;
 }
@@ -626,16 +650,27 @@ static void batch_step(void *user)
 		return;
 	b->stepping = true;
 	/* Free the flows that are done (never inside their own callback). */
-	for (size_t i = 0; i < b->n && i < b->next; i++) {
-		if (!b->flow[i])
-			continue;
+	for (size_t j = b->n_live; j-- > 0;) {
+		size_t i = b->live[j];
 		const struct store_txn *t = app_flow_txn(b->flow[i]);
 		if (t)
 			b->state[i] = t->state;
 		if (app_flow_done(b->flow[i])) {
 			app_flow_free(b->flow[i]);
 			b->flow[i] = NULL;
+			if (b->tracked[i])
+				b->n_tracking--;
+			b->live[j] = b->live[--b->n_live];
 		}
+	}
+	/* Rows waiting to be followed, as the followed ones settle. */
+	while (b->pend_head < b->pend_tail && b->n_tracking < TRACK_MAX) {
+		size_t i = b->pending[b->pend_head++];
+		struct store_txn t;
+		if (store_txn_get(app_store(a), b->txn_id[i], &t, NULL) == POS_OK)
+			b->state[i] = t.state;
+		if (!txn_state_is_terminal(b->state[i]) && !b->flow[i])
+			track_row(b, i);
 	}
 	/* The pause and a cancel live in the ledger: another process (the
 	 * console, payout-batch --pause or --cancel) may have set them. */
@@ -709,6 +744,8 @@ static void batch_step(void *user)
 			else if (is_parked(s) && b->flow[i])
 				parked_live = true;
 		}
+		if (b->pend_head < b->pend_tail)
+			parked_live = true;
 		if (!open && (!parked_live ||
 		              app_mono_ms() - b->dispatched_mono >= PARK_GRACE_MS)) {
 			b->stepping = false;
@@ -780,7 +817,11 @@ enum pos_status app_batch_run(struct app_loop *l, const struct app_operator *op,
 	b->state = calloc(b->n + 1, sizeof *b->state);
 	b->amount = calloc(b->n + 1, sizeof *b->amount);
 	b->flow = calloc(b->n + 1, sizeof *b->flow);
-	if (!b->txn_id || !b->state || !b->amount || !b->flow) {
+	b->live = calloc(b->n + 1, sizeof *b->live);
+	b->pending = calloc(b->n + 1, sizeof *b->pending);
+	b->tracked = calloc(b->n + 1, sizeof *b->tracked);
+	if (!b->txn_id || !b->state || !b->amount || !b->flow || !b->live || !b->pending ||
+	    !b->tracked) {
 		app_batch_free(b);
 		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
 	}
@@ -952,6 +993,9 @@ void app_batch_free(struct app_batch *b)
 	for (size_t i = 0; b->flow && i < b->n; i++)
 		app_flow_free(b->flow[i]);
 	free(b->flow);
+	free(b->live);
+	free(b->pending);
+	free(b->tracked);
 	free(b->sent_at);
 	free(b->txn_id);
 	free(b->state);

@@ -183,4 +183,20 @@ sim_reset_faults
 is "$(sql "select state from txn where id=$ROW")/$(sql "select count(*) from timeline where txn_id=$ROW and to_state='unknown'")" \
   "completed/0" "... and it completes by its own answer and result"
 
+# ---- resuming many open rows follows a few at a time -------------------------------------------------
+# 20 rows sent an hour ago whose results never came; resumed now, each is due for Transaction
+# Status: the batch follows 8 at a time (it started a flow, and a query, for every row at once).
+for k in $(seq 10 29); do printf '07080006%02d,100,,\n' "$k"; done >"$T/many.csv"
+sim_faults '{"b2c":{"callback_drop":1}}'
+MPESA_POS_TEST_CLOCK=$(($(date +%s) - 3600)) as 1001 1111 payout-batch "$T/many.csv" --timeout 3
+B6=$(j .batch)
+is "$(sql "select count(*) from txn where batch_id=$B6 and state='awaiting'")" 20 "20 rows sent an hour ago, their results lost"
+sim_reset_faults
+sim_faults '{"status":{"latency_ms":1000}}'
+as 1001 1111 payout-batch --resume "$B6" --timeout 60
+sim_reset_faults
+is "$RC/$(j .paid)" "0/20" "resumed: every row settled by Transaction Status"
+first=$(sim_get "/__sim/requests?path=/mpesa/transactionstatus/v1/query&limit=10000" | jq '[.requests[].ms] | min')
+is "$(sim_get "/__sim/requests?path=/mpesa/transactionstatus/v1/query&limit=10000" | jq "[.requests[] | select(.ms < $first + 500)] | length")" 8 \
+  "... 8 asked at once, the others as those settle"
 t_done
