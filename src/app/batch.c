@@ -208,21 +208,36 @@ static enum pos_status may_pay(struct app *a, const struct app_operator *op,
 	return rc;
 }
 
-/* Fail every row of a batch that could not be approved: nothing was sent. */
-static void fail_rows(struct app *a, int64_t batch_id, const struct pos_err *why)
+/* Fail every row of a batch not sent yet (nothing moved) with result code
+ * `code`, because of why (a batch not approved, or cancelled). *failed
+ * counts the rows failed so, *open those sent and not settled yet. */
+static enum pos_status fail_rows(struct app *a, int64_t batch_id, const char *code,
+                                 const struct pos_err *why, int64_t *failed, int64_t *open,
+                                 struct pos_err *err)
 {
-	struct store_txn rows[PAGE];
+	struct store_txn *rows = malloc(PAGE * sizeof *rows);
+	enum pos_status rc = POS_OK;
 	size_t n = 0;
 	int64_t after = 0;
+	*failed = *open = 0;
+	if (!rows)
+		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
 	do {
-		if (store_batch_txns(app_store(a), batch_id, after, rows, PAGE, &n, NULL) != POS_OK)
-			return;
+		if ((rc = store_batch_txns(app_store(a), batch_id, after, rows, PAGE, &n,
+		                           err)) != POS_OK)
+			break;
 		for (size_t i = 0; i < n; i++) {
 			after = rows[i].batch_row;
 			if (rows[i].state == TXN_CREATED)
-				flow_fail_unsent(a, &rows[i], "local:not-approved", why);
+				flow_fail_unsent(a, &rows[i], code, why);
+			if (rows[i].state == TXN_FAILED && str_eq(rows[i].result_code, code))
+				(*failed)++;
+			else if (!txn_state_is_terminal(rows[i].state))
+				(*open)++;
 		}
 	} while (n == PAGE);
+	free(rows);
+	return rc;
 }
 
 /* The same file recorded before: refused, naming the batch (its date in
@@ -344,8 +359,9 @@ enum pos_status app_batch_record(struct app *a, const struct app_operator *op,
 	rc = rq->approver ? store_batch_approve(app_store(a), id, rq->approver->id, err)
 	                  : store_batch_confirm(app_store(a), id, err);
 	if (rc != POS_OK) {
+		int64_t failed, open;
 		(void)store_batch_set_status(app_store(a), id, STORE_BATCH_CANCELLED, NULL);
-		fail_rows(a, id, err);
+		(void)fail_rows(a, id, "local:not-approved", err, &failed, &open, NULL);
 		return rc;
 	}
 	money_format(f->total_minor, CURRENCY_KES, pretty, sizeof pretty);
@@ -898,30 +914,10 @@ enum pos_status app_batch_cancel(struct app *a, const struct app_operator *op,
 	if ((rc = store_batch_set_status(app_store(a), batch_id, STORE_BATCH_CANCELLED,
 	                                 err)) != POS_OK)
 		return rc;
-	struct store_txn *rows = malloc(PAGE * sizeof *rows);
 	struct pos_err why;
-	size_t n = 0;
-	int64_t after = 0;
-	if (!rows)
-		return pos_err_set(err, POS_E_NOMEM, NULL, NULL);
 	pos_err_set(&why, POS_E_STATE, "batch", "batch %lld was cancelled by %s; nothing moved",
 	            (long long)batch_id, op->name);
-	do {
-		if ((rc = store_batch_txns(app_store(a), batch_id, after, rows, PAGE, &n,
-		                           err)) != POS_OK)
-			break;
-		for (size_t i = 0; i < n; i++) {
-			after = rows[i].batch_row;
-			if (rows[i].state == TXN_CREATED)
-				flow_fail_unsent(a, &rows[i], "local:cancelled", &why);
-			if (rows[i].state == TXN_FAILED && str_eq(rows[i].result_code,
-			                                          "local:cancelled"))
-				(*not_sent)++;
-			else if (!txn_state_is_terminal(rows[i].state))
-				(*open)++;
-		}
-	} while (n == PAGE);
-	free(rows);
+	rc = fail_rows(a, batch_id, "local:cancelled", &why, not_sent, open, err);
 	char subject[32];
 	str_fmt(subject, sizeof subject, "batch %lld", (long long)batch_id);
 	flow_audit(a, op->id, "payout.batch.cancel", subject, "cancelled by %s (it was %s): %lld "
