@@ -171,7 +171,7 @@ ROW=$(sql "select id from txn where batch_id=$B5 and state='created' order by ba
 check "an hour-old batch with a row not sent yet" test -n "$ROW"
 sim_faults '{"b2c":{"latency_ms":3000}}'
 "$POS" payout-batch --resume "$B5" --config "$T/fast.conf" --operator 1001 --pin-fd 3 3<<<1111 \
-  --timeout 30 >"$T/resume5.out" 2>&1 &
+  --report-dir "$T" --timeout 30 >"$T/resume5.out" 2>&1 &
 RESUME=$!
 for _ in $(seq 100); do [[ $(sql "select state from txn where id=$ROW") == sent ]] && break; sleep 0.1; done
 CONF=$T/fast.conf
@@ -193,7 +193,7 @@ B6=$(j .batch)
 is "$(sql "select count(*) from txn where batch_id=$B6 and state='awaiting'")" 20 "20 rows sent an hour ago, their results lost"
 sim_reset_faults
 sim_faults '{"status":{"latency_ms":1000}}'
-as 1001 1111 payout-batch --resume "$B6" --timeout 60
+as 1001 1111 payout-batch --resume "$B6" --report-dir "$T" --timeout 60
 sim_reset_faults
 is "$RC/$(j .paid)" "0/20" "resumed: every row settled by Transaction Status"
 first=$(sim_get "/__sim/requests?path=/mpesa/transactionstatus/v1/query&limit=10000" | jq '[.requests[].ms] | min')
