@@ -266,6 +266,9 @@ enum pos_status app_batch_seen(struct app *a, const struct app_batch_file *f,
 	if (before->status == STORE_BATCH_DONE)
 		pos_err_hint(err, "it is done (its report lists every row); use --again to pay the "
 		             "same file a second time");
+	else if (before->status == STORE_BATCH_CANCELLED)
+		pos_err_hint(err, "it was cancelled after some of its rows were sent (its report "
+		             "lists them); use --again to pay the same file a second time");
 	else
 		pos_err_hint(err, "use --resume %lld to go on with it, or --again to pay the same "
 		             "file a second time", (long long)before->id);

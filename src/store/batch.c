@@ -151,9 +151,12 @@ enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
 	int64_t id = 0;
 	if (!store_is_set(file_sha256))
 		return pos_err_set(err, POS_E_EMPTY, "sha256", "give the file's SHA-256");
-	/* batch_sha256 (schema v1) indexes file_sha256. */
-	if ((rc = prep(st, "SELECT id FROM batch WHERE file_sha256 = ?1 AND status <> "
-	               "'cancelled' ORDER BY id DESC LIMIT 1", &s,
+	/* batch_sha256 (schema v1) indexes file_sha256. A cancelled batch counts
+	 * when any of its rows was sent and did not fail (money may have moved):
+	 * the same file again would pay those recipients twice. */
+	if ((rc = prep(st, "SELECT id FROM batch b WHERE file_sha256 = ?1 AND (status <> "
+	               "'cancelled' OR EXISTS (SELECT 1 FROM txn WHERE batch_id = b.id AND "
+	               "state NOT IN ('created','failed'))) ORDER BY id DESC LIMIT 1", &s,
 	               "looking for the file's earlier batches", err)) != POS_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, file_sha256, -1, SQLITE_STATIC);

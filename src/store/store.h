@@ -832,8 +832,9 @@ enum pos_status store_batch_txns(struct store *st, int64_t batch_id, int64_t aft
                                  struct store_txn *rows, size_t cap, size_t *n,
                                  struct pos_err *err);
 /* The latest batch recorded from a file of this SHA-256 (lower-case hex)
- * that was not cancelled: a second batch of the same file pays everyone
- * twice. POS_E_NOT_FOUND when there is none. */
+ * that was not cancelled, or was cancelled after a row was sent and did not
+ * fail: a second batch of the same file pays those people twice.
+ * POS_E_NOT_FOUND when there is none. */
 enum pos_status store_batch_find_file(struct store *st, const char *file_sha256,
                                       struct store_batch *out, struct pos_err *err);
 /* Pause a running batch (operator_id > 0: paused by them, now) or let it

@@ -202,6 +202,25 @@ static void test_find_pause_cancel(void **state)
 	assert_int_equal(store_batch_pause(f->st, 99, 2, &err), POS_E_NOT_FOUND);
 	assert_int_equal(store_batch_set_status(f->st, a, STORE_BATCH_CANCELLED, &err), POS_OK);
 	assert_int_equal(store_batch_find_file(f->st, "abc", &b, &err), POS_E_NOT_FOUND);
+	/* Cancelled after a row was sent: still the same file. */
+	struct store_txn_new in2[2];
+	char ids2[2][40];
+	struct store_txn t, rows[2];
+	size_t n = 0;
+	int64_t d = 0;
+	rows_of(in2, ids2, 2);
+	str_copy(ids2[0], sizeof ids2[0], "00000000-0000-4000-8000-0000000000a1");
+	str_copy(ids2[1], sizeof ids2[1], "00000000-0000-4000-8000-0000000000a2");
+	assert_int_equal(store_batch_create_rows(f->st, "d.csv", "def", 1, in2, 2, &d, &err), POS_OK);
+	assert_int_equal(store_batch_confirm(f->st, d, &err), POS_OK);
+	assert_int_equal(store_batch_set_status(f->st, d, STORE_BATCH_RUNNING, &err), POS_OK);
+	assert_int_equal(store_batch_txns(f->st, d, 0, rows, 2, &n, &err), POS_OK);
+	const struct store_txn_change ch = {.check_from = true, .from = TXN_CREATED,
+	                                    .to = TXN_SENT, .what = "request"};
+	assert_int_equal(store_txn_transition(f->st, rows[0].id, &ch, &t, &err), POS_OK);
+	assert_int_equal(store_batch_set_status(f->st, d, STORE_BATCH_CANCELLED, &err), POS_OK);
+	assert_int_equal(store_batch_find_file(f->st, "def", &b, &err), POS_OK);
+	assert_int_equal(b.id, d);
 }
 
 int main(void)
