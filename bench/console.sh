@@ -87,7 +87,7 @@ keys() { tx send-keys -t pos "$@"; }
 keys -l 9901; keys Enter; keys -l 9901; keys Enter
 wait_for "New sale: the customer" 30 >/dev/null
 keys F3
-wait_for "Back" 30 >/dev/null
+wait_for "Newest first" 30 >/dev/null
 for _ in $(seq 1 30); do keys NPage; sleep 0.02; done
 PHONE=$(sqlite3 "$DB" "select msisdn from txn where kind = 'stk' and msisdn is not null group by msisdn order by count(*) desc limit 1")
 keys F4; sleep 0.1; keys -l "$PHONE"; keys Enter; sleep 0.5

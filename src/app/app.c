@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/phone.h"
@@ -37,6 +39,14 @@ struct app {
 	uint64_t probe_timer;
 	struct app_req *probe_req;
 	char secret[STORE_SECRET_HEX_LEN + 1];
+	/* The initiator password's date, once looked up for the password in
+	 * use (known by its SHA-256, in memory only): the fingerprint costs an
+	 * Argon2id hash, and the status line asks every minute. */
+	struct {
+		bool have;
+		uint8_t sha[CRYPTO_SHA256_LEN];
+		int64_t set_at;
+	} pw_seen;
 };
 
 bool app_phone_match(const char *recorded, const char *shown, void *ctx)
@@ -482,6 +492,25 @@ void app_req_free(struct app_req *r)
 	if (r->flow && r->flow->req == r)
 		r->flow->req = NULL;
 	free(r);
+}
+
+enum pos_status app_initiator_password_seen(struct app *a, const char *password,
+                                            int64_t *set_at, struct pos_err *err)
+{
+	uint8_t sha[CRYPTO_SHA256_LEN];
+	crypto_sha256(password, strlen(password), sha);
+	bool same = a->pw_seen.have && memcmp(sha, a->pw_seen.sha, sizeof sha) == 0;
+	enum pos_status rc = POS_OK;
+	if (!same) {
+		rc = store_initiator_password_seen(a->st, password, clock_now_ms(),
+		                                   &a->pw_seen.set_at, NULL, err);
+		a->pw_seen.have = rc == POS_OK;
+		memcpy(a->pw_seen.sha, sha, sizeof sha);
+	}
+	crypto_wipe(sha, sizeof sha);
+	if (rc == POS_OK)
+		*set_at = a->pw_seen.set_at;
+	return rc;
 }
 
 bool app_results_reachable(const struct app *a)

@@ -38,6 +38,10 @@ enum pos_status app_reply_url(struct app *a, enum listener_route route,
 /* True when results posted to app_reply_url() can reach a listener: a
  * public_url is set, or the backend is the local simulator. */
 bool app_results_reachable(const struct app *a);
+/* store_initiator_password_seen() for the password in use, asked of the
+ * ledger once per process and password (an Argon2id hash each time). */
+enum pos_status app_initiator_password_seen(struct app *a, const char *password,
+                                            int64_t *set_at, struct pos_err *err);
 /* What a finished request says about reaching Daraja (app_daraja_reachable). */
 void app_note_result(struct app *a, const struct daraja_result *res);
 

@@ -312,8 +312,7 @@ enum pos_status app_password_age(struct app *a, struct app_password_age *out,
 	app_backend_opts(cfg, &o, cert, sizeof cert);
 	if (!o.initiator_password || !o.initiator_password[0])
 		return POS_OK;
-	enum pos_status rc = store_initiator_password_seen(app_store(a), o.initiator_password,
-	                                                   clock_now_ms(), &set_at, NULL, err);
+	enum pos_status rc = app_initiator_password_seen(a, o.initiator_password, &set_at, err);
 	if (rc != POS_OK)
 		return rc;
 	bool from_config = cfg->daraja.initiator_password_set_on > 0;

@@ -1,4 +1,5 @@
 /* cli/main.c: mpesa-pos entry point and subcommand dispatch. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,12 @@ int main(int argc, char **argv)
 		printf("mpesa-pos %s (%s)\n", POS_VERSION, POS_GIT_REV);
 		return CLI_OK;
 	}
+#ifdef M_MMAP_THRESHOLD
+	/* Large blocks (a PIN check's 19 MiB for Argon2id) always mapped and
+	 * given back when freed: glibc's moving threshold would put the second
+	 * one on the heap, where the console kept it resident for good. */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
 	struct cli_globals g = {0};
 	int cmd = 1;
 	while (cmd < argc && argv[cmd][0] == '-') {

@@ -37,14 +37,17 @@ static bool outbox_lag(struct ui *ui, int64_t *lag)
 	return any;
 }
 
-/* The initiator password's expiry (app/doctor.h), looked at once a minute:
- * from two weeks before it, then once it has expired. */
+/* The initiator password's expiry (app/doctor.h), looked at once a minute
+ * (the ledger is asked once: app_password_age remembers): from two weeks
+ * before it, then once it has expired. */
 static void password_notice(struct app *a, struct ui_status *s)
 {
 	static int64_t next_ms;
 	static char notice[sizeof s->notice];
 	static bool alarm;
 	int64_t now = clock_mono_ms();
+	if (!next_ms) /* first look 2 s in: the first screen is not held up */
+		next_ms = now + 2000;
 	if (now >= next_ms) {
 		struct app_password_age p;
 		next_ms = now + 60000;
