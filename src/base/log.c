@@ -111,7 +111,10 @@ static void add(const char *secret, bool temporary)
 	pthread_mutex_lock(&log_mu);
 	for (size_t i = 0; i < nsecrets; i++) {
 		if (strcmp(secrets[i], secret) == 0) {
-			secret_temp[i] = secret_temp[i] && temporary;
+			if (secret_temp[i] && !temporary) { /* now permanent */
+				secret_temp[i] = false;
+				ntemp--;
+			}
 			pthread_mutex_unlock(&log_mu);
 			return;
 		}

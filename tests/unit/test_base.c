@@ -243,6 +243,15 @@ static void test_log_keeps_permanent_secrets(void **state)
 	assert_string_equal(masked, "/[secret]/b2c [secret] [secret] [secret]");
 	log_mask("token-0000 token-0483", masked, sizeof masked); /* long forgotten */
 	assert_string_equal(masked, "token-0000 token-0483");
+	/* A token registered again as permanent is never forgotten, and the
+	 * newest 16 tokens are still kept beside it. */
+	log_secret_add("token-0499");
+	for (int i = 500; i < 516; i++) {
+		snprintf(tok, sizeof tok, "token-%04d", i);
+		log_secret_add_temporary(tok);
+	}
+	log_mask("token-0499 token-0500 token-0515 token-0498", masked, sizeof masked);
+	assert_string_equal(masked, "[secret] [secret] [secret] token-0498");
 	log_secrets_clear();
 	log_mask("consumer-secret-XYZ", masked, sizeof masked);
 	assert_string_equal(masked, "consumer-secret-XYZ");
